@@ -1,0 +1,107 @@
+"""The HTTP half of the benchmark: uvicorn in its own process on loopback, httpx as the client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(database_url: str) -> Iterator[str]:
+    """``uvicorn billstats.app:create_app`` in a subprocess (as deployed); yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "BILLSTATS_DATABASE_URL": database_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "billstats.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def http_import(base_url: str, token: str, path: Path) -> tuple[dict[str, Any], float]:
+    """POST a file to /v1/import (streamed from disk); the summary and the seconds it took."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
+    with path.open("rb") as body:
+        started = time.perf_counter()
+        response = httpx.post(f"{base_url}/v1/import", content=body, headers=headers,
+                              timeout=None)
+        elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    summary: dict[str, Any] = response.json()
+    return summary, elapsed
+
+
+def put_latency(base_url: str, token: str, requests: int) -> dict[str, dict[str, Any]]:
+    """Single PUTs over one keep-alive connection: customers updated in turn, new subscriptions."""
+    headers = {"Authorization": f"Bearer {token}"}
+    out: dict[str, dict[str, Any]] = {}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        def customer(n: int) -> tuple[str, dict[str, Any]]:
+            return f"/v1/customers/cus-{n % 8}", {
+                "name": f"Customer {n}", "currency": "USD", "created_at": "2024-12-01T00:00:00Z"}
+
+        def subscription(n: int) -> tuple[str, dict[str, Any]]:
+            return f"/v1/subscriptions/bench-sub-{n}", {
+                "customer_id": f"cus-{n % 8}", "plan_id": "plan", "status": "active",
+                "started_at": "2025-01-01T00:00:00Z"}
+
+        for name, make in (("customers (update)", customer),
+                           ("subscriptions (create)", subscription)):
+            for n in range(requests, requests + 20):  # warm-up
+                client.put(make(n)[0], json=make(n)[1])
+            times: list[float] = []
+            results: dict[str, int] = {}
+            for n in range(requests):
+                url, body = make(n)
+                started = time.perf_counter()
+                response = client.put(url, json=body)
+                times.append(time.perf_counter() - started)
+                response.raise_for_status()
+                result = response.json()["result"]
+                results[result] = results.get(result, 0) + 1
+            out[name] = _stats(times) | {"results": results}
+    return out
+
+
+def _stats(times: list[float]) -> dict[str, Any]:
+    ms = sorted(t * 1000 for t in times)
+    cuts = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
+    return {"requests": len(ms), "median_ms": round(statistics.median(ms), 3),
+            "p95_ms": round(cuts[94], 3), "p99_ms": round(cuts[98], 3),
+            "max_ms": round(ms[-1], 3)}

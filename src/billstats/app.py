@@ -1,0 +1,35 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from billstats import __version__
+from billstats.api import ROUTERS
+from billstats.config import Settings
+from billstats.db.engine import make_engine
+from billstats.db.migrate import upgrade
+from billstats.web import errors
+from billstats.web.responses import JSON
+
+
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, *, migrate: bool = True
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+    engine = engine or make_engine(settings)
+    if migrate:
+        upgrade(engine)
+    app = FastAPI(title="billstats", version=__version__, default_response_class=JSON)
+    app.state.settings = settings
+    app.state.engine = engine
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

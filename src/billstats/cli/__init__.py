@@ -1,0 +1,1 @@
+"""The ``billstats`` command line."""

@@ -1,0 +1,34 @@
+"""Settings from the environment (``BILLSTATS_*``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "billstats"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'billstats.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    # SQLite durability: NORMAL survives a crash of the process (what WAL guarantees for every
+    # committed transaction); FULL also survives a power cut at some cost per commit.
+    sqlite_synchronous: str = "NORMAL"
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_ndjson_line_bytes: int = 1024 * 1024
+    import_chunk_size: int = 5000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("BILLSTATS_DATABASE_URL") or default_database_url(),
+            sqlite_synchronous=os.environ.get("BILLSTATS_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
+        )

@@ -1,0 +1,1 @@
+"""Storage: tables, engine, and the one module that knows about database dialects."""

@@ -1,0 +1,348 @@
+"""Every difference between SQLite and PostgreSQL lives here.
+
+Domain code calls these helpers and never asks which database it runs on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from operator import itemgetter
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    String,
+    Table,
+    event,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from billstats.db.types import UTCDateTime
+
+Row = dict[str, Any]
+
+# SQLite allows one writer at a time.  Writers in this process queue on this lock instead of
+# spinning on SQLITE_BUSY; other processes (a CLI import beside the server) wait on busy_timeout.
+_SQLITE_WRITE_LOCK = threading.RLock()
+
+
+def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+def configure_engine(engine: Engine, *, sqlite_synchronous: str = "NORMAL") -> None:
+    """Install per-connection settings (SQLite pragmas, explicit transaction control)."""
+    if engine.dialect.name != "sqlite":
+        return
+    sync = sqlite_synchronous if sqlite_synchronous in {"OFF", "NORMAL", "FULL", "EXTRA"} else (
+        "NORMAL")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # Take transaction control away from the sqlite3 module; we emit BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={sync}")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=OFF")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.info.get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-write transaction: committed when the block ends, rolled back on error."""
+    if engine.dialect.name == "sqlite":
+        with _SQLITE_WRITE_LOCK, engine.connect() as conn:
+            conn.info["sqlite_begin"] = "IMMEDIATE"
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.info.pop("sqlite_begin", None)
+    else:
+        with engine.begin() as conn:
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only snapshot (one transaction, never committed)."""
+    with engine.connect() as conn, conn.begin() as tx:
+        try:
+            yield conn
+        finally:
+            tx.rollback()
+
+
+# -- bulk writes --------------------------------------------------------------------------------
+#
+# Append-only rows go in with one fast path per database, each comparing the rows whose key
+# existed with what is stored: SQLite takes the rows as one JSON document (json_each), so that a
+# whole chunk is a single statement run without the GIL; PostgreSQL reads the same kind of document
+# with json_to_recordset.  Anything those paths cannot carry takes plain SQLAlchemy statements.
+
+Outcome = tuple[int, list[int]]  # rows inserted, positions of rows that differ from the stored
+_PG_BULK_MIN_ROWS = 64  # fewer (a PUT) take plain statements
+
+
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[Row]) -> int:
+    """Insert rows whose primary key is new; leave existing ones alone.  Returns rows inserted."""
+    if not rows:
+        return 0
+    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
+    pk = [c for c in table.primary_key.columns]
+    return len(conn.execute(mod.insert(table).on_conflict_do_nothing().returning(*pk),
+                            list(rows)).all())
+
+
+def insert_new_or_compare(conn: Connection, table: Table, rows: Sequence[Row]) -> Outcome:
+    """Insert the rows whose primary key is new and compare the others with what is stored.
+
+    Returns the number of rows inserted and the positions of rows whose stored version differs
+    in some given column.  Keys must be unique within ``rows``.
+    """
+    return start_insert_new_or_compare(conn, table, rows, background=False)()
+
+
+def start_insert_new_or_compare(conn: Connection, table: Table, rows: Sequence[Row], *,
+                                background: bool = True) -> Callable[[], Outcome]:
+    """:func:`insert_new_or_compare`, run in a background thread when that pays.
+
+    Returns a function that waits for the outcome.  Until it has been called, the connection
+    must not be used: the caller validates the next rows meanwhile.
+    """
+    if not rows:
+        return lambda: (0, [])
+    enc = _encoder(table, tuple(rows[0]))
+    if conn.dialect.name == "sqlite":
+        job = _sqlite_json_job(conn, enc, rows)
+    elif len(rows) >= _PG_BULK_MIN_ROWS:
+        job = _pg_json_job(conn, enc, rows)
+    else:
+        job = None
+    if job is None:
+        job = partial(_generic_insert_or_compare, conn, enc, rows)
+    elif background:
+        return _in_thread(job)
+    outcome = job()
+    return lambda: outcome
+
+
+def _in_thread(job: Callable[[], Outcome]) -> Callable[[], Outcome]:
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = job()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="billstats-bulk-write", daemon=True)
+    thread.start()
+
+    def wait() -> Outcome:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        outcome: Outcome = box["result"]
+        return outcome
+
+    return wait
+
+
+class _Encoder:
+    """How rows with a given set of columns go to one table, worked out once."""
+
+    def __init__(self, table: Table, given: tuple[str, ...]) -> None:
+        self.table = table
+        self.cols = cols = [c.name for c in table.columns if c.name in given]
+        self.pk = [c.name for c in table.primary_key.columns]
+        self.names = ", ".join(f'"{n}"' for n in cols)
+        self.json_index = [i for i, n in enumerate(cols) if isinstance(table.c[n].type, JSON)]
+        getter = itemgetter(*cols)
+        self.get: Callable[[Row], Any] = getter if len(cols) > 1 else lambda r: (getter(r),)
+        self.json_ok = all(isinstance(table.c[n].type, _JSON_SAFE) for n in cols)
+        # SQLite: the rows as a JSON array of arrays, each value taken out once; timestamps come
+        # as orjson writes them (UTC, "Z") and are turned into the stored text.  Anything else
+        # makes json('...') fail the statement, and the rows take the plain path instead.
+        taken = ", ".join(f"json_extract(j.value, '$[{i}]') AS c{i}" for i in range(len(cols)))
+        values = ", ".join(
+            f'{_ts_sql(f"c{i}") if isinstance(table.c[n].type, UTCDateTime) else f"c{i}"} AS "{n}"'
+            for i, n in enumerate(cols))
+        source = f"SELECT _n, {values} FROM (SELECT j.key AS _n, {taken} FROM json_each(?) j)"
+        name = f'"{table.name}"'
+        self.json_insert_sql = (f"INSERT INTO {name} ({self.names}) SELECT {self.names} "
+                                f"FROM ({source}) WHERE true ON CONFLICT DO NOTHING")
+        # How many keys exist, and which of those rows differ: one result row (a statement
+        # that returned a row per difference would take the GIL back for each).
+        join = " AND ".join(f's."{n}" = t."{n}"' for n in self.pk)
+        differs = " OR ".join(f's."{n}" IS NOT t."{n}"' for n in cols)
+        self.json_check_sql = (f"SELECT count(*), group_concat(CASE WHEN {differs} THEN s._n END) "
+                               f"FROM ({source}) s JOIN {name} t ON {join}")
+        self.expect_existing = False  # the last chunk's keys all existed: check first
+        self.pg_insert_sql: str | None = None
+        self.pg_check_sql = ""
+
+    def pg_sql(self, conn: Connection) -> None:
+        """PostgreSQL: the rows as a JSON array of objects, read by json_to_recordset."""
+        types = ", ".join(f'"{n}" {self.table.c[n].type.compile(dialect=conn.dialect)}'
+                          for n in self.cols)
+        name = f'"{self.table.name}"'
+        self.pg_insert_sql = (f"INSERT INTO {name} ({self.names}) SELECT {self.names} FROM "
+                              f"json_to_recordset(%s::json) AS s({types}) ON CONFLICT DO NOTHING")
+        join = " AND ".join(f's."{n}" = t."{n}"' for n in self.pk)
+        old = ", ".join(f't."{n}"' for n in self.cols)
+        new = ", ".join(f's."{n}"' for n in self.cols)
+        self.pg_check_sql = (
+            f"SELECT count(*), array_agg(s._n - 1) FILTER (WHERE ({old}) IS DISTINCT FROM ({new})) "
+            f"FROM ROWS FROM (json_to_recordset(%s::json) AS ({types})) WITH ORDINALITY "
+            f"AS s({self.names}, _n) JOIN {name} t ON {join}")
+
+
+_JSON_SAFE = (String, Integer, Boolean, UTCDateTime, Date)
+_ENCODERS: dict[tuple[Table, tuple[str, ...]], _Encoder] = {}
+
+
+def _encoder(table: Table, given: tuple[str, ...]) -> _Encoder:
+    enc = _ENCODERS.get((table, given))
+    if enc is None:
+        enc = _ENCODERS[(table, given)] = _Encoder(table, given)
+    return enc
+
+
+def _ts_sql(c: str) -> str:
+    """orjson's UTC text ("2025-01-31T23:30:00Z", "...00.123456Z") -> types.utc_text's."""
+    return (f"CASE WHEN {c} GLOB '[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z' "
+            f"THEN substr(replace(replace({c}, 'T', ' '), 'Z', '.000000'), 1, 26) "
+            f"WHEN {c} IS NULL THEN NULL ELSE json('not a UTC timestamp') END")
+
+
+def _sqlite_json_job(conn: Connection, enc: _Encoder, rows: Sequence[Row]) -> Callable[
+        [], Outcome] | None:
+    if not enc.json_ok:
+        return None
+    try:
+        doc = orjson.dumps(list(map(enc.get, rows)), option=orjson.OPT_UTC_Z)
+    except TypeError:
+        return None
+    if b"\\u0000" in doc:  # SQLite's JSON functions end text at NUL
+        return None
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    error = conn.dialect.dbapi.OperationalError if conn.dialect.dbapi else Exception
+
+    def job() -> Outcome:
+        cur = raw.cursor()
+        try:
+            if enc.expect_existing:  # a re-import: compare first, insert only if needed
+                existing, differing = _sqlite_check(cur, enc, doc)
+                inserted = 0 if existing == len(rows) else _sqlite_insert(cur, enc, doc)
+            else:
+                inserted = _sqlite_insert(cur, enc, doc)
+                differing = [] if inserted == len(rows) else _sqlite_check(cur, enc, doc)[1]
+            enc.expect_existing = inserted == 0
+            return inserted, differing
+        except error as exc:
+            if "JSON" not in str(exc):
+                raise
+            # A value outside the document's reach: the statement was undone as a whole.
+            return _generic_insert_or_compare(conn, enc, rows)
+        finally:
+            cur.close()
+
+    return job
+
+
+def _sqlite_insert(cur: Any, enc: _Encoder, doc: bytes) -> int:
+    cur.execute(enc.json_insert_sql, (doc,))
+    return int(cur.rowcount)
+
+
+def _sqlite_check(cur: Any, enc: _Encoder, doc: bytes) -> tuple[int, list[int]]:
+    existing, differing = cur.execute(enc.json_check_sql, (doc,)).fetchone()
+    return int(existing), sorted(int(n) for n in differing.split(",")) if differing else []
+
+
+def _pg_json_job(conn: Connection, enc: _Encoder, rows: Sequence[Row]) -> Callable[
+        [], Outcome] | None:
+    try:
+        doc = orjson.dumps(rows, option=orjson.OPT_UTC_Z).decode()
+    except TypeError:
+        return None
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    if enc.pg_insert_sql is None:
+        enc.pg_sql(conn)
+
+    def job() -> Outcome:
+        with raw.cursor() as cur:
+            if enc.expect_existing:
+                existing, differing = cur.execute(enc.pg_check_sql, (doc,)).fetchone()
+                inserted = 0 if existing == len(rows) else int(
+                    cur.execute(enc.pg_insert_sql, (doc,)).rowcount)
+            else:
+                inserted = int(cur.execute(enc.pg_insert_sql, (doc,)).rowcount)
+                differing = None if inserted == len(rows) else (
+                    cur.execute(enc.pg_check_sql, (doc,)).fetchone()[1])
+        enc.expect_existing = inserted == 0
+        return inserted, sorted(differing or [])
+
+    return job
+
+
+def _generic_insert_or_compare(conn: Connection, enc: _Encoder, rows: Sequence[Row]) -> Outcome:
+    table = enc.table
+    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
+    pk_cols = [table.c[n] for n in enc.pk]
+    stmt = mod.insert(table).on_conflict_do_nothing().returning(*pk_cols)
+    new_keys = {tuple(r) for r in conn.execute(stmt, list(rows)).all()}
+    if len(new_keys) == len(rows):
+        return len(new_keys), []
+    keys = [tuple(row[n] for n in enc.pk) for row in rows]
+    wanted = [k for k in keys if k not in new_keys]
+    stored: dict[tuple[Any, ...], Row] = {}
+    step = MAX_IN_PARAMS // len(enc.pk)
+    for start in range(0, len(wanted), step):
+        part = wanted[start:start + step]
+        found = conn.execute(select(table).where(tuple_(*pk_cols).in_(part))).mappings()
+        stored.update({tuple(r[n] for n in enc.pk): dict(r) for r in found})
+    differing = []
+    for n, (key, row) in enumerate(zip(keys, rows, strict=True)):
+        old = stored.get(key)
+        if key not in new_keys and (old is None or any(old.get(c) != v for c, v in row.items())):
+            differing.append(n)
+    return len(new_keys), differing
+
+
+def upsert_stmt(conn: Connection, table: Table, index_elements: list[str],
+                update_cols: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET cols = excluded.cols."""
+    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = mod.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=index_elements, set_={c: stmt.excluded[c] for c in update_cols}
+    )
+
+
+MAX_IN_PARAMS = 900  # stay below SQLite's default host-parameter limit in IN (...) lists

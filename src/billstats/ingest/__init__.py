@@ -1,0 +1,1 @@
+"""Ingest: validated, idempotent writes of a tenant's billing data (single, bulk, CLI)."""

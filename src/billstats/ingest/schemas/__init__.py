@@ -1,0 +1,1 @@
+"""Input schemas, one per kind of record."""

@@ -1,0 +1,1 @@
+"""Tenants: who owns the data, in which time zone and reporting currency."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every surface: connections, authentication, error rendering."""
