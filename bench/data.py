@@ -25,16 +25,42 @@ def catalog_records(prefix: str = "") -> list[bytes]:
     """Products, a plan, customers and one subscription each: what the bulk records refer to."""
     out = [
         _line("products", {"id": f"{prefix}prod", "name": "Voice"}),
-        _line("plans", {"id": f"{prefix}plan", "product_id": f"{prefix}prod", "name": "Metered",
-                        "currency": "USD", "amount": "10.00", "interval_unit": "month"}),
+        _line(
+            "plans",
+            {
+                "id": f"{prefix}plan",
+                "product_id": f"{prefix}prod",
+                "name": "Metered",
+                "currency": "USD",
+                "amount": "10.00",
+                "interval_unit": "month",
+            },
+        ),
     ]
     for n in range(CUSTOMERS):
-        out.append(_line("customers", {
-            "id": f"{prefix}cus-{n}", "name": f"Customer {n}", "currency": "USD",
-            "created_at": "2024-12-01T00:00:00Z"}))
-        out.append(_line("subscriptions", {
-            "id": f"{prefix}sub-{n}", "customer_id": f"{prefix}cus-{n}", "plan_id": f"{prefix}plan",
-            "status": "active", "started_at": "2024-12-01T00:00:00Z"}))
+        out.append(
+            _line(
+                "customers",
+                {
+                    "id": f"{prefix}cus-{n}",
+                    "name": f"Customer {n}",
+                    "currency": "USD",
+                    "created_at": "2024-12-01T00:00:00Z",
+                },
+            )
+        )
+        out.append(
+            _line(
+                "subscriptions",
+                {
+                    "id": f"{prefix}sub-{n}",
+                    "customer_id": f"{prefix}cus-{n}",
+                    "plan_id": f"{prefix}plan",
+                    "status": "active",
+                    "started_at": "2024-12-01T00:00:00Z",
+                },
+            )
+        )
     return out
 
 

@@ -42,7 +42,9 @@ from billstats.ingest import files
 from billstats.tenants.service import create_tenant
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_PG = os.environ.get("BILLSTATS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DEFAULT_PG = os.environ.get(
+    "BILLSTATS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def bulk_import(settings: Settings, tenant_id: int, path: Path) -> dict[str, Any]:
@@ -58,8 +60,12 @@ def bulk_import(settings: Settings, tenant_id: int, path: Path) -> dict[str, Any
 
 
 def _timing(summary: dict[str, Any], wall: float, cpu: float | None = None) -> dict[str, Any]:
-    out = {"records": summary["records"], "seconds": round(wall, 3),
-           "records_per_s": round(summary["records"] / wall), "kinds": summary["kinds"]}
+    out = {
+        "records": summary["records"],
+        "seconds": round(wall, 3),
+        "records_per_s": round(summary["records"] / wall),
+        "kinds": summary["kinds"],
+    }
     if cpu is not None:
         out["cpu_seconds"] = round(cpu, 3)
     return out
@@ -76,8 +82,9 @@ def _tenant(settings: Settings, label: str) -> tuple[int, str]:
         engine.dispose()
 
 
-def run(records: int, database_url: str, *, requests: int = 1000,
-        workdir: Path | None = None) -> dict[str, Any]:
+def run(
+    records: int, database_url: str, *, requests: int = 1000, workdir: Path | None = None
+) -> dict[str, Any]:
     """The whole benchmark against one database; returns the results (see module doc)."""
     settings = Settings(database_url=database_url)
     engine = make_engine(settings)
@@ -89,16 +96,24 @@ def run(records: int, database_url: str, *, requests: int = 1000,
         http_tenant, token = _tenant(settings, "http")
         out: dict[str, Any] = {"tenants": {"bulk": bulk_tenant, "http": http_tenant}}
         bulk_import(settings, bulk_tenant, paths["catalog"])
-        out["bulk"] = {kind: bulk_import(settings, bulk_tenant, paths[kind])
-                       for kind in ("call_records", "usage_events")}
-        out["bulk_noop"] = {kind: bulk_import(settings, bulk_tenant, paths[kind])
-                            for kind in ("call_records", "usage_events")}
+        out["bulk"] = {
+            kind: bulk_import(settings, bulk_tenant, paths[kind])
+            for kind in ("call_records", "usage_events")
+        }
+        out["bulk_noop"] = {
+            kind: bulk_import(settings, bulk_tenant, paths[kind])
+            for kind in ("call_records", "usage_events")
+        }
         with running_server(database_url) as base_url:
             http_import(base_url, token, paths["catalog"])
-            out["http"] = {kind: _timing(*http_import(base_url, token, paths[kind]))
-                           for kind in ("call_records", "usage_events")}
-            out["http_noop"] = {kind: _timing(*http_import(base_url, token, paths[kind]))
-                                for kind in ("call_records", "usage_events")}
+            out["http"] = {
+                kind: _timing(*http_import(base_url, token, paths[kind]))
+                for kind in ("call_records", "usage_events")
+            }
+            out["http_noop"] = {
+                kind: _timing(*http_import(base_url, token, paths[kind]))
+                for kind in ("call_records", "usage_events")
+            }
             out["put"] = put_latency(base_url, token, requests)
     return out
 
@@ -123,8 +138,10 @@ def _database(db: str, url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="billstats-bench-db-") as tmp:
             yield f"sqlite:///{tmp}/bench.sqlite3"
         return
-    admin = create_engine(DEFAULT_PG.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        DEFAULT_PG.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
     name = f"billstats_bench_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -138,26 +155,43 @@ def _database(db: str, url: str | None) -> Iterator[str]:
 
 def table(results: dict[str, Any]) -> str:
     """The results as Markdown rows: path, kind, records/s (wall), seconds."""
-    lines = ["| path | kind | records | seconds | records/s |",
-             "| --- | --- | ---: | ---: | ---: |"]
-    labels = {"bulk": "bulk (CLI path)", "bulk_noop": "bulk re-import (no-op)",
-              "http": "POST /v1/import", "http_noop": "POST /v1/import again (no-op)"}
+    lines = [
+        "| path | kind | records | seconds | records/s |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    labels = {
+        "bulk": "bulk (CLI path)",
+        "bulk_noop": "bulk re-import (no-op)",
+        "http": "POST /v1/import",
+        "http_noop": "POST /v1/import again (no-op)",
+    }
     for section, label in labels.items():
         for kind, r in results[section].items():
-            lines.append(f"| {label} | {kind} | {r['records']:,} | {r['seconds']:.2f} | "
-                         f"{r['records_per_s']:,} |")
-    lines += ["", "| PUT | requests | median ms | p95 ms | p99 ms |",
-              "| --- | ---: | ---: | ---: | ---: |"]
+            lines.append(
+                f"| {label} | {kind} | {r['records']:,} | {r['seconds']:.2f} | "
+                f"{r['records_per_s']:,} |"
+            )
+    lines += [
+        "",
+        "| PUT | requests | median ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for name, r in results["put"].items():
-        lines.append(f"| {name} | {r['requests']} | {r['median_ms']:.2f} | {r['p95_ms']:.2f} | "
-                     f"{r['p99_ms']:.2f} |")
+        lines.append(
+            f"| {name} | {r['requests']} | {r['median_ms']:.2f} | {r['p95_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=1_000_000,
-                        help="call records and usage events each (default 1,000,000)")
+    parser.add_argument(
+        "--records",
+        type=int,
+        default=1_000_000,
+        help="call records and usage events each (default 1,000,000)",
+    )
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--database-url", help="use this database instead of a fresh one")
     parser.add_argument("--requests", type=int, default=1000, help="PUT requests per kind")
@@ -171,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         results["machine"] = machine.describe(url)
     results["machine"]["load_average_before"] = before["load_average"]
-    results.update(date=datetime.now(UTC).isoformat(timespec="seconds"), db=args.db,
-                   records_per_kind=args.records, total_seconds=round(elapsed, 1))
+    results.update(
+        date=datetime.now(UTC).isoformat(timespec="seconds"),
+        db=args.db,
+        records_per_kind=args.records,
+        total_seconds=round(elapsed, 1),
+    )
     output = args.output or RESULTS / f"{datetime.now(UTC):%Y-%m-%d}-ingest-{args.db}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n")

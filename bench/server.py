@@ -29,9 +29,21 @@ def running_server(database_url: str) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "BILLSTATS_DATABASE_URL": database_url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "billstats.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "billstats.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -59,8 +71,7 @@ def http_import(base_url: str, token: str, path: Path) -> tuple[dict[str, Any], 
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
     with path.open("rb") as body:
         started = time.perf_counter()
-        response = httpx.post(f"{base_url}/v1/import", content=body, headers=headers,
-                              timeout=None)
+        response = httpx.post(f"{base_url}/v1/import", content=body, headers=headers, timeout=None)
         elapsed = time.perf_counter() - started
     response.raise_for_status()
     summary: dict[str, Any] = response.json()
@@ -72,17 +83,26 @@ def put_latency(base_url: str, token: str, requests: int) -> dict[str, dict[str,
     headers = {"Authorization": f"Bearer {token}"}
     out: dict[str, dict[str, Any]] = {}
     with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+
         def customer(n: int) -> tuple[str, dict[str, Any]]:
             return f"/v1/customers/cus-{n % 8}", {
-                "name": f"Customer {n}", "currency": "USD", "created_at": "2024-12-01T00:00:00Z"}
+                "name": f"Customer {n}",
+                "currency": "USD",
+                "created_at": "2024-12-01T00:00:00Z",
+            }
 
         def subscription(n: int) -> tuple[str, dict[str, Any]]:
             return f"/v1/subscriptions/bench-sub-{n}", {
-                "customer_id": f"cus-{n % 8}", "plan_id": "plan", "status": "active",
-                "started_at": "2025-01-01T00:00:00Z"}
+                "customer_id": f"cus-{n % 8}",
+                "plan_id": "plan",
+                "status": "active",
+                "started_at": "2025-01-01T00:00:00Z",
+            }
 
-        for name, make in (("customers (update)", customer),
-                           ("subscriptions (create)", subscription)):
+        for name, make in (
+            ("customers (update)", customer),
+            ("subscriptions (create)", subscription),
+        ):
             for n in range(requests, requests + 20):  # warm-up
                 client.put(make(n)[0], json=make(n)[1])
             times: list[float] = []
@@ -102,6 +122,10 @@ def put_latency(base_url: str, token: str, requests: int) -> dict[str, dict[str,
 def _stats(times: list[float]) -> dict[str, Any]:
     ms = sorted(t * 1000 for t in times)
     cuts = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
-    return {"requests": len(ms), "median_ms": round(statistics.median(ms), 3),
-            "p95_ms": round(cuts[94], 3), "p99_ms": round(cuts[98], 3),
-            "max_ms": round(ms[-1], 3)}
+    return {
+        "requests": len(ms),
+        "median_ms": round(statistics.median(ms), 3),
+        "p95_ms": round(cuts[94], 3),
+        "p99_ms": round(cuts[98], 3),
+        "max_ms": round(ms[-1], 3),
+    }

@@ -37,8 +37,9 @@ def anon(live_server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
-def _call(client: httpx.Client, method: str, path: str,
-          headers: dict[str, str] | None = None) -> httpx.Response:
+def _call(
+    client: httpx.Client, method: str, path: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
     content = BODY if method in ("PUT", "POST") else None
     return client.request(method, path, content=content, headers=headers)
 
@@ -54,14 +55,23 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("method, path", ENDPOINTS)
-def test_missing_authorization_is_401_everywhere(anon: httpx.Client, method: str,
-                                                 path: str) -> None:
+def test_missing_authorization_is_401_everywhere(
+    anon: httpx.Client, method: str, path: str
+) -> None:
     _assert_401(_call(anon, method, path), MISSING)
 
 
-@pytest.mark.parametrize("header", [
-    "Basic dXNlcjpwYXNz", "Bearer", "Bearer no-dot-here", "Token a.b", "bk_x.y", "Bearer\t.",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer no-dot-here",
+        "Token a.b",
+        "bk_x.y",
+        "Bearer\t.",
+    ],
+)
 def test_garbled_authorization_is_401(anon: httpx.Client, header: str) -> None:
     _assert_401(anon.get("/v1/customers", headers={"Authorization": header}), MALFORMED)
 
@@ -85,8 +95,9 @@ def test_scheme_is_case_insensitive(anon: httpx.Client, tenant: TenantCtx) -> No
     assert response.status_code == 200
 
 
-def test_revoked_key_is_refused_at_once(anon: httpx.Client, engine: Engine,
-                                        tenant: TenantCtx) -> None:
+def test_revoked_key_is_refused_at_once(
+    anon: httpx.Client, engine: Engine, tenant: TenantCtx
+) -> None:
     assert anon.get("/v1/customers", headers=tenant.headers).status_code == 200
     with write_transaction(engine) as conn:
         auth_service.revoke_key(conn, tenant.id, tenant.key_id)
@@ -96,16 +107,18 @@ def test_revoked_key_is_refused_at_once(anon: httpx.Client, engine: Engine,
         auth_service.revoke_key(conn, tenant.id, tenant.key_id)  # already revoked
 
 
-def test_revoking_one_key_leaves_the_others(anon: httpx.Client, engine: Engine,
-                                            tenant: TenantCtx) -> None:
+def test_revoking_one_key_leaves_the_others(
+    anon: httpx.Client, engine: Engine, tenant: TenantCtx
+) -> None:
     with write_transaction(engine) as conn:
         second = auth_service.create_key(conn, tenant.id, ["admin"])
         auth_service.revoke_key(conn, tenant.id, tenant.key_id)
     assert anon.get("/v1/customers", headers=_bearer(second["token"])).status_code == 200
 
 
-def test_key_of_another_tenant_cannot_be_revoked_through_mine(engine: Engine, anon: httpx.Client,
-                                                              tenant: TenantCtx) -> None:
+def test_key_of_another_tenant_cannot_be_revoked_through_mine(
+    engine: Engine, anon: httpx.Client, tenant: TenantCtx
+) -> None:
     other = make_tenant(engine)
     with pytest.raises(NotFound), write_transaction(engine) as conn:
         auth_service.revoke_key(conn, tenant.id, other.key_id)
@@ -115,10 +128,12 @@ def test_key_of_another_tenant_cannot_be_revoked_through_mine(engine: Engine, an
 def test_expired_key_is_401(anon: httpx.Client, engine: Engine, tenant: TenantCtx) -> None:
     now = datetime.now(UTC)
     with write_transaction(engine) as conn:
-        expired = auth_service.create_key(conn, tenant.id, ["admin"],
-                                          expires_at=now - timedelta(seconds=1))
-        valid = auth_service.create_key(conn, tenant.id, ["admin"],
-                                        expires_at=now + timedelta(hours=1))
+        expired = auth_service.create_key(
+            conn, tenant.id, ["admin"], expires_at=now - timedelta(seconds=1)
+        )
+        valid = auth_service.create_key(
+            conn, tenant.id, ["admin"], expires_at=now + timedelta(hours=1)
+        )
     _assert_401(anon.get("/v1/customers", headers=_bearer(expired["token"])), "API key expired")
     assert anon.get("/v1/customers", headers=_bearer(valid["token"])).status_code == 200
 
@@ -135,34 +150,46 @@ def test_expiry_is_compared_as_an_instant(engine: Engine, tenant: TenantCtx) -> 
         principal = auth_service.authenticate_key(conn, key["key_id"], key["secret"], now=before)
         assert principal.tenant_id == tenant.id
         with pytest.raises(Exception, match="API key expired"):
-            auth_service.authenticate_key(conn, key["key_id"], key["secret"],
-                                          now=datetime(2030, 1, 1, 0, 0, tzinfo=UTC))
+            auth_service.authenticate_key(
+                conn, key["key_id"], key["secret"], now=datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
+            )
 
 
-WRITES = [("PUT", "/v1/customers/c1"), ("PUT", "/v1/fx_rates/EUR/2025-01-01"),
-          ("POST", "/v1/import")]
-READS = [("GET", "/v1/customers"), ("GET", "/v1/customers/c1"),
-         ("GET", "/v1/subscriptions/s1/history"), ("GET", "/v1/tenant")]
+WRITES = [
+    ("PUT", "/v1/customers/c1"),
+    ("PUT", "/v1/fx_rates/EUR/2025-01-01"),
+    ("POST", "/v1/import"),
+]
+READS = [
+    ("GET", "/v1/customers"),
+    ("GET", "/v1/customers/c1"),
+    ("GET", "/v1/subscriptions/s1/history"),
+    ("GET", "/v1/tenant"),
+]
 
 
 @pytest.mark.parametrize("method, path", WRITES)
-def test_read_only_key_cannot_write(anon: httpx.Client, engine: Engine, method: str,
-                                    path: str) -> None:
+def test_read_only_key_cannot_write(
+    anon: httpx.Client, engine: Engine, method: str, path: str
+) -> None:
     reader = make_tenant(engine, scopes=("analytics:read",))
     response = _call(anon, method, path, reader.headers)
     assert response.status_code == 403
-    assert response.json() == {"error": {"code": "forbidden",
-                                         "message": "this key lacks the 'ingest:write' scope"}}
+    assert response.json() == {
+        "error": {"code": "forbidden", "message": "this key lacks the 'ingest:write' scope"}
+    }
 
 
 @pytest.mark.parametrize("method, path", READS)
-def test_write_only_key_cannot_read(anon: httpx.Client, engine: Engine, method: str,
-                                    path: str) -> None:
+def test_write_only_key_cannot_read(
+    anon: httpx.Client, engine: Engine, method: str, path: str
+) -> None:
     writer = make_tenant(engine, scopes=("ingest:write",))
     response = _call(anon, method, path, writer.headers)
     assert response.status_code == 403
-    assert response.json() == {"error": {"code": "forbidden",
-                                         "message": "this key lacks the 'analytics:read' scope"}}
+    assert response.json() == {
+        "error": {"code": "forbidden", "message": "this key lacks the 'analytics:read' scope"}
+    }
 
 
 def test_scopes_allow_what_they_name(anon: httpx.Client, engine: Engine) -> None:
@@ -175,8 +202,9 @@ def test_scopes_allow_what_they_name(anon: httpx.Client, engine: Engine) -> None
     got = anon.get("/v1/affiliates/a1", headers=_bearer(reader["token"]))
     assert got.json() == {"id": "a1", "name": "A"}
     both = make_tenant(engine, scopes=("analytics:read", "ingest:write"))
-    assert anon.put("/v1/affiliates/a1", json={"name": "A"}, headers=both.headers
-                    ).status_code == 201
+    assert (
+        anon.put("/v1/affiliates/a1", json={"name": "A"}, headers=both.headers).status_code == 201
+    )
     assert anon.get("/v1/affiliates", headers=both.headers).status_code == 200
 
 
@@ -188,8 +216,11 @@ def test_forbidden_write_writes_nothing(anon: httpx.Client, engine: Engine) -> N
 
 def test_secret_is_stored_only_as_a_hash(engine: Engine, tenant: TenantCtx) -> None:
     with read_transaction(engine) as conn:
-        row = conn.execute(select(t.api_keys).where(
-            t.api_keys.c.key_id == tenant.key_id)).mappings().one()
+        row = (
+            conn.execute(select(t.api_keys).where(t.api_keys.c.key_id == tenant.key_id))
+            .mappings()
+            .one()
+        )
     assert row["tenant_id"] == tenant.id
     assert row["secret_hash"] != tenant.secret
     assert row["secret_hash"].startswith("sha256$")
@@ -201,8 +232,9 @@ def test_secret_is_stored_only_as_a_hash(engine: Engine, tenant: TenantCtx) -> N
 
 def test_key_shape(engine: Engine, tenant: TenantCtx) -> None:
     with write_transaction(engine) as conn:
-        key = auth_service.create_key(conn, tenant.id, ["ingest:write", "analytics:read",
-                                                        "ingest:write"], name="ci")
+        key = auth_service.create_key(
+            conn, tenant.id, ["ingest:write", "analytics:read", "ingest:write"], name="ci"
+        )
     assert set(key) == {"tenant_id", "key_id", "secret", "token", "scopes", "expires_at"}
     assert key["key_id"].startswith("bk_") and len(key["key_id"]) == 19
     assert len(key["secret"]) >= 43  # 256 random bits, url-safe base64
@@ -212,23 +244,42 @@ def test_key_shape(engine: Engine, tenant: TenantCtx) -> None:
         listed = auth_service.list_keys(conn, tenant.id)
     assert [k["key_id"] for k in listed] == [tenant.key_id, key["key_id"]]
     described = listed[1]
-    assert set(described) == {"key_id", "tenant_id", "name", "scopes", "created_at",
-                              "expires_at", "revoked_at"}
+    assert set(described) == {
+        "key_id",
+        "tenant_id",
+        "name",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    }
     assert (described["name"], described["scopes"], described["revoked_at"]) == (
-        "ci", ["analytics:read", "ingest:write"], None)
+        "ci",
+        ["analytics:read", "ingest:write"],
+        None,
+    )
     assert datetime.fromisoformat(described["created_at"]).utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("scopes, kwargs, path, code", [
-    ([], {}, "scopes", "invalid_scope"),
-    (["root"], {}, "scopes", "invalid_scope"),
-    (["admin", "write"], {}, "scopes", "invalid_scope"),
-    (["admin"], {"expires_at": datetime(2030, 1, 1)}, "expires_at", "naive"),
-    (["admin"], {"name": "n" * 201}, "name", "invalid"),
-    (["admin"], {"name": "a\x00b"}, "name", "invalid"),
-])
-def test_create_key_validation(engine: Engine, tenant: TenantCtx, scopes: list[str],
-                               kwargs: dict[str, object], path: str, code: str) -> None:
+@pytest.mark.parametrize(
+    "scopes, kwargs, path, code",
+    [
+        ([], {}, "scopes", "invalid_scope"),
+        (["root"], {}, "scopes", "invalid_scope"),
+        (["admin", "write"], {}, "scopes", "invalid_scope"),
+        (["admin"], {"expires_at": datetime(2030, 1, 1)}, "expires_at", "naive"),
+        (["admin"], {"name": "n" * 201}, "name", "invalid"),
+        (["admin"], {"name": "a\x00b"}, "name", "invalid"),
+    ],
+)
+def test_create_key_validation(
+    engine: Engine,
+    tenant: TenantCtx,
+    scopes: list[str],
+    kwargs: dict[str, object],
+    path: str,
+    code: str,
+) -> None:
     with pytest.raises(ValidationFailed) as caught, write_transaction(engine) as conn:
         auth_service.create_key(conn, tenant.id, scopes, **kwargs)  # type: ignore[arg-type]
     assert [(p.path, p.code) for p in caught.value.problems] == [(path, code)]

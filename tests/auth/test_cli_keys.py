@@ -35,17 +35,29 @@ def _name() -> str:
     return f"cli-{uuid.uuid4().hex[:10]}"
 
 
-def test_tenant_key_lifecycle_end_to_end(cli: CliRunner, http: httpx.Client,
-                                         engine: Engine) -> None:
+def test_tenant_key_lifecycle_end_to_end(
+    cli: CliRunner, http: httpx.Client, engine: Engine
+) -> None:
     name = _name()
-    tenant = run(cli, "tenant", "create", name, "--timezone", "Europe/Berlin",
-                 "--currency", "eur")
+    tenant = run(cli, "tenant", "create", name, "--timezone", "Europe/Berlin", "--currency", "eur")
     assert set(tenant) == {"tenant_id", "name", "timezone", "currency"}
     assert (tenant["name"], tenant["timezone"], tenant["currency"]) == (
-        name, "Europe/Berlin", "EUR")
+        name,
+        "Europe/Berlin",
+        "EUR",
+    )
 
-    key = run(cli, "key", "create", "--tenant", name, "--scopes",
-              "ingest:write,analytics:read", "--name", "ci")
+    key = run(
+        cli,
+        "key",
+        "create",
+        "--tenant",
+        name,
+        "--scopes",
+        "ingest:write,analytics:read",
+        "--name",
+        "ci",
+    )
     assert set(key) >= {"tenant_id", "key_id", "secret", "token"}
     assert key["tenant_id"] == tenant["tenant_id"]
     assert key["token"] == f"{key['key_id']}.{key['secret']}"
@@ -59,8 +71,9 @@ def test_tenant_key_lifecycle_end_to_end(cli: CliRunner, http: httpx.Client,
 
     # The secret is never stored or listed.
     with read_transaction(engine) as conn:
-        stored = conn.execute(select(t.api_keys.c.secret_hash).where(
-            t.api_keys.c.key_id == key["key_id"])).scalar_one()
+        stored = conn.execute(
+            select(t.api_keys.c.secret_hash).where(t.api_keys.c.key_id == key["key_id"])
+        ).scalar_one()
     assert stored.startswith("sha256$") and key["secret"] not in stored
 
     listed = run(cli, "key", "list", "--tenant", str(tenant["tenant_id"]))
@@ -71,7 +84,9 @@ def test_tenant_key_lifecycle_end_to_end(cli: CliRunner, http: httpx.Client,
     assert all("secret" not in field for field in listed[0])
 
     assert run(cli, "key", "revoke", key["key_id"], "--tenant", name) == {
-        "key_id": key["key_id"], "revoked": True}
+        "key_id": key["key_id"],
+        "revoked": True,
+    }
     refused = http.get("/v1/tenant", headers=headers)
     assert refused.status_code == 401
     assert refused.json()["error"]["message"] == "API key revoked"
@@ -111,10 +126,13 @@ def test_expired_key_from_the_cli(cli: CliRunner, http: httpx.Client) -> None:
     assert response.json()["error"]["message"] == "API key expired"
 
 
-@pytest.mark.parametrize("args, code", [
-    (["--scopes", "root"], "validation_error"),
-    (["--expires-at", "2030-01-01T00:00:00"], "validation_error"),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["--scopes", "root"], "validation_error"),
+        (["--expires-at", "2030-01-01T00:00:00"], "validation_error"),
+    ],
+)
 def test_key_create_refuses_bad_input(cli: CliRunner, args: list[str], code: str) -> None:
     name = _name()
     run(cli, "tenant", "create", name)
@@ -143,7 +161,8 @@ def test_tenant_create_rejects_an_invalid_zone(cli: CliRunner, zone: str) -> Non
     error = run(cli, "tenant", "create", name, "--timezone", zone, exit_code=2)
     assert error["error"]["code"] == "validation_error"
     assert [(p["path"], p["code"]) for p in error["error"]["problems"]] == [
-        ("timezone", "invalid_timezone")]
+        ("timezone", "invalid_timezone")
+    ]
     assert run(cli, "key", "list", "--tenant", name, exit_code=1)["error"]["code"] == "not_found"
 
 

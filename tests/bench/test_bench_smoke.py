@@ -18,8 +18,9 @@ def _count(engine: Engine, table: t.Table, tenant_id: int) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-def test_bench_runs_and_loads_what_it_reports(settings: Settings, engine: Engine,
-                                              tmp_path: Path) -> None:
+def test_bench_runs_and_loads_what_it_reports(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
     records = 2000
     results = ingest.run(records, settings.database_url, requests=20, workdir=tmp_path)
     created = {"created": records, "updated": 0, "unchanged": 0}

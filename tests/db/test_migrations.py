@@ -113,8 +113,9 @@ def test_downgrade_to_base_and_back(empty_engine: Engine) -> None:
     assert _diff(empty_engine) == []
 
 
-def test_cli_migrate_on_an_empty_database(empty_url: str, empty_engine: Engine,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_migrate_on_an_empty_database(
+    empty_url: str, empty_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BILLSTATS_DATABASE_URL", empty_url)
     result = CliRunner().invoke(app, ["migrate"])
     assert result.exit_code == 0, (result.output, result.exception)
@@ -135,6 +136,8 @@ def test_the_comparison_does_see_differences(empty_engine: Engine) -> None:
     with write_transaction(empty_engine) as conn:
         conn.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
         conn.execute(text("ALTER TABLE products ADD COLUMN extra INTEGER"))
-    kinds = sorted(str(d[0][0] if isinstance(d, list) else d[0])  # type: ignore[index]
-                   for d in _diff(empty_engine))
+    kinds = sorted(
+        str(d[0][0] if isinstance(d, list) else d[0])  # type: ignore[index]
+        for d in _diff(empty_engine)
+    )
     assert kinds == ["remove_column", "remove_table"]

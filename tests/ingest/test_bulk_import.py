@@ -41,16 +41,24 @@ def _every_case_line() -> list[Any]:
 
 
 BASE_COUNTS = _counts(
-    affiliates=(1, 0, 0), customers=(2, 0, 0), invoices=(1, 0, 0), partners=(1, 0, 0),
-    payments=(2, 0, 0), plans=(2, 0, 0), products=(1, 0, 0), subscriptions=(2, 0, 0),
-    wallets=(1, 0, 0))
+    affiliates=(1, 0, 0),
+    customers=(2, 0, 0),
+    invoices=(1, 0, 0),
+    partners=(1, 0, 0),
+    payments=(2, 0, 0),
+    plans=(2, 0, 0),
+    products=(1, 0, 0),
+    subscriptions=(2, 0, 0),
+    wallets=(1, 0, 0),
+)
 
 
 def test_lines_in_any_order(api: httpx.Client) -> None:
     """A subscription before its customer and plan, a refund before its payment, and so on."""
     lines = list(reversed(base_lines()))
-    response = api.post("/v1/import", content=ndjson_body(lines),
-                        headers={"Content-Type": "application/x-ndjson"})
+    response = api.post(
+        "/v1/import", content=ndjson_body(lines), headers={"Content-Type": "application/x-ndjson"}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"result": "ok", "records": len(BASE), "kinds": BASE_COUNTS}
     sub = api.get("/v1/subscriptions/sub").json()
@@ -79,8 +87,12 @@ def test_every_kind_in_one_import_then_reimport_is_all_unchanged(api: httpx.Clie
 
 
 def test_reimport_respelled_values_is_unchanged(api: httpx.Client) -> None:
-    assert api.post("/v1/import", content=ndjson_body([*base_lines(), *_every_case_line()])
-                    ).status_code == 200
+    assert (
+        api.post(
+            "/v1/import", content=ndjson_body([*base_lines(), *_every_case_line()])
+        ).status_code
+        == 200
+    )
     respelled: list[Any] = []
     for case in CASES:
         if case.kind == "fx_rates":
@@ -100,13 +112,20 @@ def test_one_bad_line_among_many_writes_nothing(api: httpx.Client) -> None:
     lines[bad_at] = ("payments", {**lines[bad_at][1], "created_at": "the day before"})
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
-    assert response.json() == {"error": {
-        "code": "validation_error",
-        "message": "1 problem found; nothing was written",
-        "problems": [{"path": "data.created_at", "code": "value_error",
-                      "message": "must be an ISO 8601 timestamp with offset",
-                      "line": bad_at + 1}],
-    }}
+    assert response.json() == {
+        "error": {
+            "code": "validation_error",
+            "message": "1 problem found; nothing was written",
+            "problems": [
+                {
+                    "path": "data.created_at",
+                    "code": "value_error",
+                    "message": "must be an ISO 8601 timestamp with offset",
+                    "line": bad_at + 1,
+                }
+            ],
+        }
+    }
     assert _all_ids(api) == {kind: [] for kind in sorted(KINDS)}
 
 
@@ -123,15 +142,32 @@ def test_every_bad_line_is_reported_with_its_line_number(api: httpx.Client) -> N
         ("products", {"id": "", "name": "x"}),  # 9
         ("products", {"id": "a/b", "name": "x"}),  # 10
         ("products", {"name": "no id"}),  # 11
-        ("subscriptions", {"id": "s9", "customer_id": "nobody", "plan_id": "plan",
-                           "status": "active", "started_at": T0}),  # 12
+        (
+            "subscriptions",
+            {
+                "id": "s9",
+                "customer_id": "nobody",
+                "plan_id": "plan",
+                "status": "active",
+                "started_at": T0,
+            },
+        ),  # 12
         ("products", {"id": "p11", "name": "x", "zzz": 1}),  # 13
         ("fx_rates", {"currency": "eur", "date": "2025-01-32", "rate": "1.1"}),  # 14
         json.dumps({"kind": 5, "data": {}}),  # 15
         ("products", {"id": "p12\n", "name": "x"}),  # 16
         json.dumps({"kind": "products", "data": "p13"}),  # 17
-        ("plans", {"id": "plan", "product_id": "prod", "name": "P", "currency": "USD",
-                   "amount": 1.5, "interval_unit": "month"}),  # 18
+        (
+            "plans",
+            {
+                "id": "plan",
+                "product_id": "prod",
+                "name": "P",
+                "currency": "USD",
+                "amount": 1.5,
+                "interval_unit": "month",
+            },
+        ),  # 18
         ("products", {"id": "ok2", "name": "fine"}),  # 19
     ]
     response = api.post("/v1/import", content=ndjson_body([*base_lines()[:3], *lines]))
@@ -172,15 +208,20 @@ def test_every_bad_line_is_reported_with_its_line_number(api: httpx.Client) -> N
 
 
 def test_blank_lines_and_crlf_are_ignored(api: httpx.Client) -> None:
-    body = (b"\n  \n"
-            + json.dumps({"kind": "products", "data": {"id": "p1", "name": "P"}}).encode()
-            + b"\r\n\r\n\t\n"
-            + json.dumps({"kind": "affiliates", "data": {"id": "a1", "name": "A"}}).encode()
-            + b"\n")
+    body = (
+        b"\n  \n"
+        + json.dumps({"kind": "products", "data": {"id": "p1", "name": "P"}}).encode()
+        + b"\r\n\r\n\t\n"
+        + json.dumps({"kind": "affiliates", "data": {"id": "a1", "name": "A"}}).encode()
+        + b"\n"
+    )
     response = api.post("/v1/import", content=body)
     assert response.status_code == 200, response.text
-    assert response.json() == {"result": "ok", "records": 2,
-                               "kinds": _counts(affiliates=(1, 0, 0), products=(1, 0, 0))}
+    assert response.json() == {
+        "result": "ok",
+        "records": 2,
+        "kinds": _counts(affiliates=(1, 0, 0), products=(1, 0, 0)),
+    }
 
 
 def test_line_numbers_count_blank_lines(api: httpx.Client) -> None:
@@ -188,7 +229,8 @@ def test_line_numbers_count_blank_lines(api: httpx.Client) -> None:
     response = api.post("/v1/import", content=body)
     assert response.status_code == 422
     assert response.json()["error"]["problems"] == [
-        {"path": "data.name", "code": "missing", "message": "Field required", "line": 3}]
+        {"path": "data.name", "code": "missing", "message": "Field required", "line": 3}
+    ]
 
 
 @pytest.mark.parametrize("body", [b"", b"\n\n   \n"], ids=["empty", "only-blank-lines"])
@@ -204,8 +246,8 @@ def test_line_over_one_mebibyte_is_reported(api: httpx.Client) -> None:
     response = api.post("/v1/import", content=body)
     assert response.status_code == 422
     assert response.json()["error"]["problems"] == [
-        {"path": "", "code": "line_too_long", "message": "line exceeds 1048576 bytes",
-         "line": 2}]
+        {"path": "", "code": "line_too_long", "message": "line exceeds 1048576 bytes", "line": 2}
+    ]
     assert _ids(api, "products") == []
 
 
@@ -225,8 +267,10 @@ def test_duplicate_id_in_one_batch_last_wins(api: httpx.Client) -> None:
 
 def test_duplicate_identical_records_in_one_batch(api: httpx.Client) -> None:
     customer = ("customers", {"id": "c1", "name": "C", "created_at": T0})
-    event = ("usage_events", {"id": "e1", "customer_id": "c1", "metric_code": "m",
-                              "quantity": "1", "timestamp": T0})
+    event = (
+        "usage_events",
+        {"id": "e1", "customer_id": "c1", "metric_code": "m", "quantity": "1", "timestamp": T0},
+    )
     body = ndjson_body([event, customer, customer, event])
     first = api.post("/v1/import", content=body)
     assert first.json()["kinds"] == _counts(customers=(1, 0, 1), usage_events=(1, 0, 1))
@@ -235,57 +279,92 @@ def test_duplicate_identical_records_in_one_batch(api: httpx.Client) -> None:
 
 
 def test_append_only_conflict_in_a_batch_is_a_problem(api: httpx.Client) -> None:
-    event = {"id": "e1", "customer_id": "c1", "metric_code": "m", "quantity": "1",
-             "timestamp": T0}
-    lines = [("customers", {"id": "c1", "name": "C", "created_at": T0}),
-             ("usage_events", event),
-             ("usage_events", {**event, "quantity": "2"})]
+    event = {"id": "e1", "customer_id": "c1", "metric_code": "m", "quantity": "1", "timestamp": T0}
+    lines = [
+        ("customers", {"id": "c1", "name": "C", "created_at": T0}),
+        ("usage_events", event),
+        ("usage_events", {**event, "quantity": "2"}),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
     assert response.json()["error"]["problems"] == [
-        {"path": "data", "code": "conflict", "line": 3,
-         "message": "usage_events e1 already exists with different content; "
-                    "usage_events are append-only"}]
+        {
+            "path": "data",
+            "code": "conflict",
+            "line": 3,
+            "message": "usage_events e1 already exists with different content; "
+            "usage_events are append-only",
+        }
+    ]
     assert _ids(api, "customers") == []
 
 
 def test_append_only_conflict_with_stored_record(api: httpx.Client) -> None:
-    base = [("customers", {"id": "c1", "name": "C", "created_at": T0}),
-            ("wallets", {"id": "w1", "customer_id": "c1", "currency": "USD"}),
-            ("wallet_transactions", {"id": "t1", "wallet_id": "w1", "amount": "5",
-                                     "created_at": T0})]
+    base = [
+        ("customers", {"id": "c1", "name": "C", "created_at": T0}),
+        ("wallets", {"id": "w1", "customer_id": "c1", "currency": "USD"}),
+        ("wallet_transactions", {"id": "t1", "wallet_id": "w1", "amount": "5", "created_at": T0}),
+    ]
     assert api.post("/v1/import", content=ndjson_body(base)).status_code == 200
-    lines = [("wallet_transactions", {"id": "t2", "wallet_id": "w1", "amount": "1",
-                                      "created_at": T0}),
-             ("wallet_transactions", {"id": "t1", "wallet_id": "w1", "amount": "-5",
-                                      "created_at": T0})]
+    lines = [
+        ("wallet_transactions", {"id": "t2", "wallet_id": "w1", "amount": "1", "created_at": T0}),
+        ("wallet_transactions", {"id": "t1", "wallet_id": "w1", "amount": "-5", "created_at": T0}),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
     assert [(p["line"], p["code"]) for p in response.json()["error"]["problems"]] == [
-        (2, "conflict")]
+        (2, "conflict")
+    ]
     assert _ids(api, "wallet_transactions") == ["t1"]
     assert api.get("/v1/wallet_transactions/t1").json()["amount"] == "5.00"
 
 
 def test_refunds_over_the_payment_within_one_batch(api: httpx.Client) -> None:
-    lines = [*base_lines(),
-             ("refunds", {"id": "r1", "payment_id": "pay", "amount": "6", "created_at": T0}),
-             ("refunds", {"id": "r2", "payment_id": "pay", "amount": "5", "created_at": T0})]
+    lines = [
+        *base_lines(),
+        ("refunds", {"id": "r1", "payment_id": "pay", "amount": "6", "created_at": T0}),
+        ("refunds", {"id": "r2", "payment_id": "pay", "amount": "5", "created_at": T0}),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
     assert response.json()["error"]["problems"] == [
-        {"path": "data.amount", "code": "refund_exceeds_payment", "line": len(lines),
-         "message": "refunds of payment 'pay' would total 11.00, more than its amount 10.00"}]
+        {
+            "path": "data.amount",
+            "code": "refund_exceeds_payment",
+            "line": len(lines),
+            "message": "refunds of payment 'pay' would total 11.00, more than its amount 10.00",
+        }
+    ]
     assert _all_ids(api) == {kind: [] for kind in sorted(KINDS)}
 
 
 def test_cross_record_rules_apply_within_a_batch(api: httpx.Client) -> None:
-    lines = [*base_lines(),
-             ("subscriptions", {"id": "s-eur", "customer_id": "cus", "plan_id": "plan",
-                                "currency": "EUR", "status": "active", "started_at": T0}),
-             ("payments", {"id": "p9", "customer_id": "cus-other", "invoice_id": "inv",
-                           "amount": "1", "currency": "USD", "status": "succeeded",
-                           "created_at": T0})]
+    lines = [
+        *base_lines(),
+        (
+            "subscriptions",
+            {
+                "id": "s-eur",
+                "customer_id": "cus",
+                "plan_id": "plan",
+                "currency": "EUR",
+                "status": "active",
+                "started_at": T0,
+            },
+        ),
+        (
+            "payments",
+            {
+                "id": "p9",
+                "customer_id": "cus-other",
+                "invoice_id": "inv",
+                "amount": "1",
+                "currency": "USD",
+                "status": "succeeded",
+                "created_at": T0,
+            },
+        ),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
     assert [(p["line"], p["path"], p["code"]) for p in response.json()["error"]["problems"]] == [
@@ -296,24 +375,54 @@ def test_cross_record_rules_apply_within_a_batch(api: httpx.Client) -> None:
 
 def test_references_to_records_stored_earlier(api: httpx.Client) -> None:
     assert api.post("/v1/import", content=ndjson_body(base_lines())).status_code == 200
-    lines = [("refunds", {"id": "r1", "payment_id": "pay", "amount": "1", "created_at": T0}),
-             ("usage_events", {"id": "e1", "customer_id": "cus", "subscription_id": "sub",
-                               "metric_code": "m", "quantity": "3", "timestamp": T0})]
+    lines = [
+        ("refunds", {"id": "r1", "payment_id": "pay", "amount": "1", "created_at": T0}),
+        (
+            "usage_events",
+            {
+                "id": "e1",
+                "customer_id": "cus",
+                "subscription_id": "sub",
+                "metric_code": "m",
+                "quantity": "3",
+                "timestamp": T0,
+            },
+        ),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
-    assert response.json() == {"result": "ok", "records": 2,
-                               "kinds": _counts(refunds=(1, 0, 0), usage_events=(1, 0, 0))}
+    assert response.json() == {
+        "result": "ok",
+        "records": 2,
+        "kinds": _counts(refunds=(1, 0, 0), usage_events=(1, 0, 0)),
+    }
 
 
 def test_a_record_waiting_for_a_reference_that_never_comes(api: httpx.Client) -> None:
-    lines = [("invoices", {"id": "i1", "customer_id": "c1", "subscription_id": "s1",
-                           "currency": "USD", "status": "open", "issued_at": T0,
-                           "total": "0"}),
-             ("customers", {"id": "c1", "name": "C", "created_at": T0})]
+    lines = [
+        (
+            "invoices",
+            {
+                "id": "i1",
+                "customer_id": "c1",
+                "subscription_id": "s1",
+                "currency": "USD",
+                "status": "open",
+                "issued_at": T0,
+                "total": "0",
+            },
+        ),
+        ("customers", {"id": "c1", "name": "C", "created_at": T0}),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
     assert response.json()["error"]["problems"] == [
-        {"path": "data.subscription_id", "code": "unknown_reference", "line": 1,
-         "message": "subscriptions 's1' does not exist"}]
+        {
+            "path": "data.subscription_id",
+            "code": "unknown_reference",
+            "line": 1,
+            "message": "subscriptions 's1' does not exist",
+        }
+    ]
 
 
 def test_import_needs_the_ingest_scope(http: httpx.Client, engine: Any) -> None:
@@ -322,18 +431,25 @@ def test_import_needs_the_ingest_scope(http: httpx.Client, engine: Any) -> None:
     reader = make_tenant(engine, scopes=("analytics:read",))
     response = http.post("/v1/import", content=ndjson_body(base_lines()), headers=reader.headers)
     assert response.status_code == 403
-    assert response.json() == {"error": {"code": "forbidden",
-                                         "message": "this key lacks the 'ingest:write' scope"}}
+    assert response.json() == {
+        "error": {"code": "forbidden", "message": "this key lacks the 'ingest:write' scope"}
+    }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: ingest/engine.py Batch._process applies in-batch repeats of an id one after the "
-    "other, so re-importing a file in which an id appears twice with different content "
-    "reports 'updated' twice (first line overwrites, second restores) instead of the "
-    "'unchanged' that docs/ingest.md promises for a re-import; the stored state is right"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "bug: ingest/engine.py Batch._process applies in-batch repeats of an id one after the "
+        "other, so re-importing a file in which an id appears twice with different content "
+        "reports 'updated' twice (first line overwrites, second restores) instead of the "
+        "'unchanged' that docs/ingest.md promises for a re-import; the stored state is right"
+    ),
+)
 def test_reimport_with_an_in_batch_repeat_is_unchanged(api: httpx.Client) -> None:
-    lines = [("customers", {"id": "c1", "name": "First", "created_at": T0}),
-             ("customers", {"id": "c1", "name": "Second", "created_at": T0})]
+    lines = [
+        ("customers", {"id": "c1", "name": "First", "created_at": T0}),
+        ("customers", {"id": "c1", "name": "Second", "created_at": T0}),
+    ]
     body = ndjson_body(lines)
     assert api.post("/v1/import", content=body).status_code == 200
     again = api.post("/v1/import", content=body)
@@ -344,45 +460,90 @@ def test_refunds_summing_past_64_bits_are_refused_not_crashed(api: httpx.Client)
     largest = "999999999999.999999"
     lines: list[Any] = [
         ("customers", {"id": "c1", "name": "C", "created_at": T0}),
-        ("payments", {"id": "p1", "customer_id": "c1", "amount": largest, "currency": "USD",
-                      "status": "succeeded", "created_at": T0}),
-        *[("refunds", {"id": f"r{n}", "payment_id": "p1", "amount": largest,
-                       "created_at": T0}) for n in range(10)],
+        (
+            "payments",
+            {
+                "id": "p1",
+                "customer_id": "c1",
+                "amount": largest,
+                "currency": "USD",
+                "status": "succeeded",
+                "created_at": T0,
+            },
+        ),
+        *[
+            ("refunds", {"id": f"r{n}", "payment_id": "p1", "amount": largest, "created_at": T0})
+            for n in range(10)
+        ],
     ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422, response.text
     assert response.json()["error"]["problems"] == [
-        {"path": "data.amount", "code": "refund_exceeds_payment", "line": len(lines),
-         "message": "refunds of payment 'p1' would total 9999999999999.99999, more than its "
-                    "amount 999999999999.999999"}]
+        {
+            "path": "data.amount",
+            "code": "refund_exceeds_payment",
+            "line": len(lines),
+            "message": "refunds of payment 'p1' would total 9999999999999.99999, more than its "
+            "amount 999999999999.999999",
+        }
+    ]
 
 
-@pytest.mark.parametrize("record_id, code", [
-    ("", "invalid_id"), ("a b", "invalid_id"), ("x" * 129, "invalid_id"), ("a/b", "invalid_id"),
-    ("p1\n", "invalid_id"), ("-p1", "invalid_id"), (5, "invalid_id"), (["p1"], "invalid_id"),
-    (None, "missing"),
-], ids=["empty", "space", "129-chars", "slash", "trailing-newline", "leading-dash", "number",
-        "list", "null"])
+@pytest.mark.parametrize(
+    "record_id, code",
+    [
+        ("", "invalid_id"),
+        ("a b", "invalid_id"),
+        ("x" * 129, "invalid_id"),
+        ("a/b", "invalid_id"),
+        ("p1\n", "invalid_id"),
+        ("-p1", "invalid_id"),
+        (5, "invalid_id"),
+        (["p1"], "invalid_id"),
+        (None, "missing"),
+    ],
+    ids=[
+        "empty",
+        "space",
+        "129-chars",
+        "slash",
+        "trailing-newline",
+        "leading-dash",
+        "number",
+        "list",
+        "null",
+    ],
+)
 def test_bad_ids_in_import_lines(api: httpx.Client, record_id: Any, code: str) -> None:
-    lines = [("affiliates", {"id": "ok", "name": "A"}),
-             ("affiliates", {"id": record_id, "name": "B"})]
+    lines = [
+        ("affiliates", {"id": "ok", "name": "A"}),
+        ("affiliates", {"id": record_id, "name": "B"}),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
     assert [(p["line"], p["path"], p["code"]) for p in response.json()["error"]["problems"]] == [
-        (2, "data.id", code)]
+        (2, "data.id", code)
+    ]
     assert _ids(api, "affiliates") == []
 
 
 def test_fx_rate_lines_need_currency_and_date(api: httpx.Client) -> None:
-    lines = [("fx_rates", {"rate": "1.1"}),
-             ("fx_rates", {"currency": "EUR", "date": 20250101, "rate": "1.1"}),
-             ("fx_rates", {"currency": "eur", "date": "2025-01-31", "rate": "1.1"})]
+    lines = [
+        ("fx_rates", {"rate": "1.1"}),
+        ("fx_rates", {"currency": "EUR", "date": 20250101, "rate": "1.1"}),
+        ("fx_rates", {"currency": "eur", "date": "2025-01-31", "rate": "1.1"}),
+    ]
     response = api.post("/v1/import", content=ndjson_body(lines))
     assert response.status_code == 422
     assert [(p["line"], p["path"], p["code"]) for p in response.json()["error"]["problems"]] == [
-        (1, "data.currency", "invalid_currency"), (1, "data.date", "invalid_date"),
-        (2, "data.date", "invalid_date")]
+        (1, "data.currency", "invalid_currency"),
+        (1, "data.date", "invalid_date"),
+        (2, "data.date", "invalid_date"),
+    ]
     ok = api.post("/v1/import", content=ndjson_body(lines[2:]))
     assert ok.json()["kinds"] == _counts(fx_rates=(1, 0, 0))
     assert api.get("/v1/fx_rates/EUR/2025-01-31").json() == {
-        "currency": "EUR", "date": "2025-01-31", "rate": "1.1"}
+        "currency": "EUR",
+        "date": "2025-01-31",
+        "rate": "1.1",
+    }

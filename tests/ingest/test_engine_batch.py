@@ -20,8 +20,11 @@ from tests.ingest.test_payloads import BASE, T0, base_lines, ndjson_body
 def _count(engine: Engine, tenant_id: int, kind: str) -> int:
     table = KINDS[kind].table
     with read_transaction(engine) as conn:
-        return int(conn.execute(select(func.count()).select_from(table).where(
-            table.c.tenant_id == tenant_id)).scalar_one())
+        return int(
+            conn.execute(
+                select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
+            ).scalar_one()
+        )
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 5000])
@@ -34,14 +37,23 @@ def test_reverse_order_across_chunks(engine: Engine, tenant: TenantCtx, chunk_si
         result = batch.finish()
     assert result.total == len(BASE)
     assert {k: v["created"] for k, v in result.summary().items()} == {
-        "affiliates": 1, "customers": 2, "invoices": 1, "partners": 1, "payments": 2,
-        "plans": 2, "products": 1, "subscriptions": 2, "wallets": 1}
+        "affiliates": 1,
+        "customers": 2,
+        "invoices": 1,
+        "partners": 1,
+        "payments": 2,
+        "plans": 2,
+        "products": 1,
+        "subscriptions": 2,
+        "wallets": 1,
+    }
     assert _count(engine, tenant.id, "payments") == 2
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 5000])
-def test_repeats_keep_their_order_while_waiting(engine: Engine, tenant: TenantCtx,
-                                                chunk_size: int) -> None:
+def test_repeats_keep_their_order_while_waiting(
+    engine: Engine, tenant: TenantCtx, chunk_size: int
+) -> None:
     """A repeat of a record that waits for a reference waits too, so the last one wins."""
     lines: list[tuple[str, dict[str, Any]]] = [
         ("customers", {"id": "c1", "name": "First", "partner_id": "pa", "created_at": T0}),
@@ -54,8 +66,11 @@ def test_repeats_keep_their_order_while_waiting(engine: Engine, tenant: TenantCt
             batch.add(kind, data, line=n)
         batch.finish()
     with read_transaction(engine) as conn:
-        row = conn.execute(select(t.customers).where(
-            t.customers.c.tenant_id == tenant.id)).mappings().one()
+        row = (
+            conn.execute(select(t.customers).where(t.customers.c.tenant_id == tenant.id))
+            .mappings()
+            .one()
+        )
     assert (row["name"], row["partner_id"]) == ("Second", None)
 
 
@@ -64,11 +79,15 @@ def test_failed_batch_rolls_back_everything(engine: Engine, tenant: TenantCtx) -
         batch = Batch(conn, tenant.id, chunk_size=2)  # early chunks are written...
         for n, (kind, data) in enumerate(BASE, start=1):
             batch.add(kind, dict(data), line=n)
-        batch.add("refunds", {"id": "r1", "payment_id": "pay", "amount": "99",
-                              "created_at": T0}, line=len(BASE) + 1)
+        batch.add(
+            "refunds",
+            {"id": "r1", "payment_id": "pay", "amount": "99", "created_at": T0},
+            line=len(BASE) + 1,
+        )
         batch.finish()
     assert [(p.line, p.code) for p in caught.value.problems] == [
-        (len(BASE) + 1, "refund_exceeds_payment")]
+        (len(BASE) + 1, "refund_exceeds_payment")
+    ]
     for kind in KINDS:  # ... and rolled back with the rest
         assert _count(engine, tenant.id, kind) == 0, kind
 
@@ -87,15 +106,16 @@ def test_import_records_service_with_small_chunks(engine: Engine, tenant: Tenant
     body = ndjson_body(list(reversed(base_lines())))
     with write_transaction(engine) as conn:
         summary = service.import_records(
-            conn, tenant.id, service.iter_ndjson(body.splitlines(keepends=True), 1024),
-            chunk_size=2)
+            conn, tenant.id, service.iter_ndjson(body.splitlines(keepends=True), 1024), chunk_size=2
+        )
     assert summary["records"] == len(BASE)
     with write_transaction(engine) as conn:
         again = service.import_records(
-            conn, tenant.id, service.iter_ndjson(body.splitlines(keepends=True), 1024),
-            chunk_size=2)
+            conn, tenant.id, service.iter_ndjson(body.splitlines(keepends=True), 1024), chunk_size=2
+        )
     assert {k: v["unchanged"] for k, v in again["kinds"].items()} == {
-        k: v["created"] for k, v in summary["kinds"].items()}
+        k: v["created"] for k, v in summary["kinds"].items()
+    }
     assert all(v["created"] == v["updated"] == 0 for v in again["kinds"].values())
 
 
@@ -104,8 +124,9 @@ def test_max_records_limit(engine: Engine, tenant: TenantCtx) -> None:
 
     body = ndjson_body([("products", {"id": f"p{n}", "name": "P"}) for n in range(5)])
     with pytest.raises(PayloadTooLarge), write_transaction(engine) as conn:
-        service.import_records(conn, tenant.id, service.iter_ndjson(body.splitlines(), 1024),
-                               max_records=4)
+        service.import_records(
+            conn, tenant.id, service.iter_ndjson(body.splitlines(), 1024), max_records=4
+        )
     assert _count(engine, tenant.id, "products") == 0
 
 

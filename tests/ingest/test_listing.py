@@ -18,69 +18,252 @@ T1, T2, T3 = "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z", "2025-01-03T00:00:0
 DATASET: list[tuple[str, dict[str, Any]]] = [
     ("products", {"id": "prod", "name": "Product"}),
     ("products", {"id": "prod2", "name": "Product 2"}),
-    ("plans", {"id": "plan-usd", "product_id": "prod", "name": "USD", "currency": "USD",
-               "amount": "10", "interval_unit": "month"}),
-    ("plans", {"id": "plan-eur", "product_id": "prod", "name": "EUR", "currency": "EUR",
-               "amount": "9", "interval_unit": "month"}),
-    ("plans", {"id": "plan-gbp", "product_id": "prod2", "name": "GBP", "currency": "GBP",
-               "amount": "8", "interval_unit": "year"}),
+    (
+        "plans",
+        {
+            "id": "plan-usd",
+            "product_id": "prod",
+            "name": "USD",
+            "currency": "USD",
+            "amount": "10",
+            "interval_unit": "month",
+        },
+    ),
+    (
+        "plans",
+        {
+            "id": "plan-eur",
+            "product_id": "prod",
+            "name": "EUR",
+            "currency": "EUR",
+            "amount": "9",
+            "interval_unit": "month",
+        },
+    ),
+    (
+        "plans",
+        {
+            "id": "plan-gbp",
+            "product_id": "prod2",
+            "name": "GBP",
+            "currency": "GBP",
+            "amount": "8",
+            "interval_unit": "year",
+        },
+    ),
     ("partners", {"id": "pa1", "name": "P1", "slug": "p1", "created_at": T1}),
     ("partners", {"id": "pa2", "name": "P2", "slug": "p2", "is_active": False, "created_at": T2}),
     ("partners", {"id": "pa3", "name": "P3", "slug": "p3", "created_at": T3}),
-    ("customers", {"id": "c1", "name": "C1", "currency": "EUR", "partner_id": "pa1",
-                   "created_at": T1}),
-    ("customers", {"id": "c2", "name": "C2", "currency": "USD", "is_active": False,
-                   "created_at": T2}),
+    (
+        "customers",
+        {"id": "c1", "name": "C1", "currency": "EUR", "partner_id": "pa1", "created_at": T1},
+    ),
+    (
+        "customers",
+        {"id": "c2", "name": "C2", "currency": "USD", "is_active": False, "created_at": T2},
+    ),
     ("customers", {"id": "c3", "name": "C3", "partner_id": "pa1", "created_at": T3}),
-    ("subscriptions", {"id": "s1", "customer_id": "c1", "plan_id": "plan-usd",
-                       "status": "active", "started_at": T1}),
-    ("subscriptions", {"id": "s2", "customer_id": "c2", "plan_id": "plan-usd",
-                       "status": "paused", "livemode": False, "started_at": T2}),
-    ("subscriptions", {"id": "s3", "customer_id": "c1", "plan_id": "plan-eur",
-                       "status": "cancelled", "cancelled_at": T3, "started_at": T3}),
-    ("invoices", {"id": "i1", "customer_id": "c1", "subscription_id": "s1", "currency": "USD",
-                  "status": "open", "billing_reason": "subscription_create", "issued_at": T1,
-                  "lines": [{"type": "subscription", "amount": "10"}], "total": "10"}),
-    ("invoices", {"id": "i2", "customer_id": "c2", "subscription_id": "s2", "currency": "USD",
-                  "status": "paid", "paid_at": T2, "billing_reason": "subscription_cycle",
-                  "livemode": False, "issued_at": T2,
-                  "lines": [{"type": "subscription", "amount": "10"}], "total": "10"}),
-    ("invoices", {"id": "i3", "customer_id": "c1", "currency": "EUR", "status": "void",
-                  "issued_at": T3, "total": "0"}),
-    ("payments", {"id": "p1", "customer_id": "c1", "invoice_id": "i1", "subscription_id": "s1",
-                  "amount": "10", "currency": "USD", "status": "succeeded", "created_at": T1}),
-    ("payments", {"id": "p2", "customer_id": "c2", "invoice_id": "i2", "amount": "10",
-                  "currency": "USD", "status": "failed", "livemode": False, "created_at": T2}),
-    ("payments", {"id": "p3", "customer_id": "c1", "amount": "5", "currency": "EUR",
-                  "status": "pending", "created_at": T3}),
-    ("payments", {"id": "p4", "customer_id": "c2", "amount": "7", "currency": "USD",
-                  "status": "succeeded", "created_at": T3}),
+    (
+        "subscriptions",
+        {
+            "id": "s1",
+            "customer_id": "c1",
+            "plan_id": "plan-usd",
+            "status": "active",
+            "started_at": T1,
+        },
+    ),
+    (
+        "subscriptions",
+        {
+            "id": "s2",
+            "customer_id": "c2",
+            "plan_id": "plan-usd",
+            "status": "paused",
+            "livemode": False,
+            "started_at": T2,
+        },
+    ),
+    (
+        "subscriptions",
+        {
+            "id": "s3",
+            "customer_id": "c1",
+            "plan_id": "plan-eur",
+            "status": "cancelled",
+            "cancelled_at": T3,
+            "started_at": T3,
+        },
+    ),
+    (
+        "invoices",
+        {
+            "id": "i1",
+            "customer_id": "c1",
+            "subscription_id": "s1",
+            "currency": "USD",
+            "status": "open",
+            "billing_reason": "subscription_create",
+            "issued_at": T1,
+            "lines": [{"type": "subscription", "amount": "10"}],
+            "total": "10",
+        },
+    ),
+    (
+        "invoices",
+        {
+            "id": "i2",
+            "customer_id": "c2",
+            "subscription_id": "s2",
+            "currency": "USD",
+            "status": "paid",
+            "paid_at": T2,
+            "billing_reason": "subscription_cycle",
+            "livemode": False,
+            "issued_at": T2,
+            "lines": [{"type": "subscription", "amount": "10"}],
+            "total": "10",
+        },
+    ),
+    (
+        "invoices",
+        {
+            "id": "i3",
+            "customer_id": "c1",
+            "currency": "EUR",
+            "status": "void",
+            "issued_at": T3,
+            "total": "0",
+        },
+    ),
+    (
+        "payments",
+        {
+            "id": "p1",
+            "customer_id": "c1",
+            "invoice_id": "i1",
+            "subscription_id": "s1",
+            "amount": "10",
+            "currency": "USD",
+            "status": "succeeded",
+            "created_at": T1,
+        },
+    ),
+    (
+        "payments",
+        {
+            "id": "p2",
+            "customer_id": "c2",
+            "invoice_id": "i2",
+            "amount": "10",
+            "currency": "USD",
+            "status": "failed",
+            "livemode": False,
+            "created_at": T2,
+        },
+    ),
+    (
+        "payments",
+        {
+            "id": "p3",
+            "customer_id": "c1",
+            "amount": "5",
+            "currency": "EUR",
+            "status": "pending",
+            "created_at": T3,
+        },
+    ),
+    (
+        "payments",
+        {
+            "id": "p4",
+            "customer_id": "c2",
+            "amount": "7",
+            "currency": "USD",
+            "status": "succeeded",
+            "created_at": T3,
+        },
+    ),
     ("refunds", {"id": "r1", "payment_id": "p1", "amount": "1", "created_at": T1}),
     ("refunds", {"id": "r2", "payment_id": "p1", "amount": "2", "created_at": T2}),
     ("refunds", {"id": "r3", "payment_id": "p4", "amount": "3", "created_at": T3}),
-    ("usage_events", {"id": "e1", "customer_id": "c1", "subscription_id": "s1",
-                      "metric_code": "api_calls", "quantity": "1", "timestamp": T1}),
-    ("usage_events", {"id": "e2", "customer_id": "c2", "subscription_id": "s2",
-                      "metric_code": "api_calls", "quantity": "2", "timestamp": T2}),
-    ("usage_events", {"id": "e3", "customer_id": "c1", "metric_code": "sms", "quantity": "3",
-                      "timestamp": T3}),
+    (
+        "usage_events",
+        {
+            "id": "e1",
+            "customer_id": "c1",
+            "subscription_id": "s1",
+            "metric_code": "api_calls",
+            "quantity": "1",
+            "timestamp": T1,
+        },
+    ),
+    (
+        "usage_events",
+        {
+            "id": "e2",
+            "customer_id": "c2",
+            "subscription_id": "s2",
+            "metric_code": "api_calls",
+            "quantity": "2",
+            "timestamp": T2,
+        },
+    ),
+    (
+        "usage_events",
+        {"id": "e3", "customer_id": "c1", "metric_code": "sms", "quantity": "3", "timestamp": T3},
+    ),
     ("wallets", {"id": "w1", "customer_id": "c1", "currency": "USD"}),
     ("wallets", {"id": "w2", "customer_id": "c2", "currency": "EUR", "status": "terminated"}),
     ("wallets", {"id": "w3", "customer_id": "c1", "currency": "EUR"}),
     ("wallet_transactions", {"id": "t1", "wallet_id": "w1", "amount": "5", "created_at": T1}),
     ("wallet_transactions", {"id": "t2", "wallet_id": "w2", "amount": "-1", "created_at": T2}),
     ("wallet_transactions", {"id": "t3", "wallet_id": "w1", "amount": "-2", "created_at": T3}),
-    ("call_records", {"id": "cr1", "account_id": "c1", "direction": "inbound",
-                      "product": "voice_api", "started_at": T1, "duration_seconds": 10,
-                      "billed_seconds": 60, "answered": True, "cost": "0.01",
-                      "currency": "USD"}),
-    ("call_records", {"id": "cr2", "account_id": "c2", "direction": "outbound",
-                      "product": "sip_trunking", "started_at": T2, "duration_seconds": 0,
-                      "billed_seconds": 0, "answered": False, "cost": "0", "currency": "USD"}),
-    ("call_records", {"id": "cr3", "account_id": "c1", "direction": "outbound",
-                      "product": "voice_api", "started_at": T3, "duration_seconds": 100,
-                      "billed_seconds": 120, "answered": True, "cost": "0.02",
-                      "currency": "USD"}),
+    (
+        "call_records",
+        {
+            "id": "cr1",
+            "account_id": "c1",
+            "direction": "inbound",
+            "product": "voice_api",
+            "started_at": T1,
+            "duration_seconds": 10,
+            "billed_seconds": 60,
+            "answered": True,
+            "cost": "0.01",
+            "currency": "USD",
+        },
+    ),
+    (
+        "call_records",
+        {
+            "id": "cr2",
+            "account_id": "c2",
+            "direction": "outbound",
+            "product": "sip_trunking",
+            "started_at": T2,
+            "duration_seconds": 0,
+            "billed_seconds": 0,
+            "answered": False,
+            "cost": "0",
+            "currency": "USD",
+        },
+    ),
+    (
+        "call_records",
+        {
+            "id": "cr3",
+            "account_id": "c1",
+            "direction": "outbound",
+            "product": "voice_api",
+            "started_at": T3,
+            "duration_seconds": 100,
+            "billed_seconds": 120,
+            "answered": True,
+            "cost": "0.02",
+            "currency": "USD",
+        },
+    ),
     ("fx_rates", {"currency": "EUR", "date": "2025-01-01", "rate": "1.1"}),
     ("fx_rates", {"currency": "EUR", "date": "2025-01-02", "rate": "1.2"}),
     ("fx_rates", {"currency": "GBP", "date": "2025-01-01", "rate": "1.3"}),
@@ -150,28 +333,55 @@ FILTERS: list[tuple[str, dict[str, str], list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize("kind, params, expected", FILTERS,
-                         ids=[f"{k}-{'-'.join(f'{a}={b}' for a, b in p.items())}"
-                              for k, p, _ in FILTERS])
-def test_equality_filters(loaded: httpx.Client, kind: str, params: dict[str, str],
-                          expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    "kind, params, expected",
+    FILTERS,
+    ids=[f"{k}-{'-'.join(f'{a}={b}' for a, b in p.items())}" for k, p, _ in FILTERS],
+)
+def test_equality_filters(
+    loaded: httpx.Client, kind: str, params: dict[str, str], expected: list[str]
+) -> None:
     assert _list(loaded, kind, **params) == expected
 
 
 def test_unfiltered_listing_returns_rendered_records(loaded: httpx.Client) -> None:
     body = loaded.get("/v1/refunds").json()
-    assert body == {"data": [
-        {"id": "r1", "payment_id": "p1", "amount": "1.00",
-         "created_at": "2025-01-01T00:00:00+00:00"},
-        {"id": "r2", "payment_id": "p1", "amount": "2.00",
-         "created_at": "2025-01-02T00:00:00+00:00"},
-        {"id": "r3", "payment_id": "p4", "amount": "3.00",
-         "created_at": "2025-01-03T00:00:00+00:00"},
-    ], "has_more": False, "next_cursor": None}
+    assert body == {
+        "data": [
+            {
+                "id": "r1",
+                "payment_id": "p1",
+                "amount": "1.00",
+                "created_at": "2025-01-01T00:00:00+00:00",
+            },
+            {
+                "id": "r2",
+                "payment_id": "p1",
+                "amount": "2.00",
+                "created_at": "2025-01-02T00:00:00+00:00",
+            },
+            {
+                "id": "r3",
+                "payment_id": "p4",
+                "amount": "3.00",
+                "created_at": "2025-01-03T00:00:00+00:00",
+            },
+        ],
+        "has_more": False,
+        "next_cursor": None,
+    }
     invoices = loaded.get("/v1/invoices", params={"status": "open"}).json()["data"]
     assert invoices[0]["lines"] == [
-        {"type": "subscription", "description": None, "amount": "10.00", "quantity": None,
-         "metric_code": None, "period_start": None, "period_end": None}]
+        {
+            "type": "subscription",
+            "description": None,
+            "amount": "10.00",
+            "quantity": None,
+            "metric_code": None,
+            "period_start": None,
+            "period_end": None,
+        }
+    ]
 
 
 TIMED = {
@@ -200,8 +410,9 @@ def test_since_and_until_respect_offsets(loaded: httpx.Client, kind: str) -> Non
     assert _list(loaded, kind, since="2025-01-01T19:00:00-05:00") == _at(ids, 2, 3)
     # 2025-01-03T01:00:00+01:00 is T3 exactly: until is exclusive.
     assert _list(loaded, kind, until="2025-01-03T01:00:00+01:00") == _at(ids, 1, 2)
-    assert _list(loaded, kind, since="2025-01-02T00:00:00Z",
-                 until="2025-01-02T00:00:00.000001+00:00") == _at(ids, 2)
+    assert _list(
+        loaded, kind, since="2025-01-02T00:00:00Z", until="2025-01-02T00:00:00.000001+00:00"
+    ) == _at(ids, 2)
     assert _list(loaded, kind, since="2025-01-02T00:00:00.000001Z") == _at(ids, 3)
     # An offset that, ignored, would select the other side of the boundary.
     assert _list(loaded, kind, since="2025-01-02T08:59:59+09:00") == _at(ids, 2, 3)
@@ -219,8 +430,9 @@ def test_kinds_without_a_time_column_refuse_since(loaded: httpx.Client, kind: st
     for bound in ("since", "until"):
         response = loaded.get(f"/v1/{kind}", params={bound: T1})
         assert response.status_code == 400
-        assert response.json() == {"error": {
-            "code": "invalid_filter", "message": f"{kind} cannot be filtered by time"}}
+        assert response.json() == {
+            "error": {"code": "invalid_filter", "message": f"{kind} cannot be filtered by time"}
+        }
 
 
 # -- pagination ----------------------------------------------------------------------------------
@@ -244,16 +456,31 @@ def _walk(client: httpx.Client, kind: str, limit: int, **params: Any) -> list[li
 
 FIVE: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "products": [(i, {"name": f"P {i}"}) for i in ("r3", "r1", "r5", "r2", "r4")],
-    "usage_events": [(i, {"customer_id": "c1", "metric_code": "m", "quantity": "1",
-                          "timestamp": T1}) for i in ("r3", "r1", "r5", "r2", "r4")],
-    "fx_rates": [(k, {"rate": "1"}) for k in ("USD/2025-01-01", "EUR/2025-01-02", "CHF/2025-01-01",
-                                              "EUR/2024-12-31", "EUR/2025-01-01")],
+    "usage_events": [
+        (i, {"customer_id": "c1", "metric_code": "m", "quantity": "1", "timestamp": T1})
+        for i in ("r3", "r1", "r5", "r2", "r4")
+    ],
+    "fx_rates": [
+        (k, {"rate": "1"})
+        for k in (
+            "USD/2025-01-01",
+            "EUR/2025-01-02",
+            "CHF/2025-01-01",
+            "EUR/2024-12-31",
+            "EUR/2025-01-01",
+        )
+    ],
 }
 FIVE_ORDER = {
     "products": ["r1", "r2", "r3", "r4", "r5"],
     "usage_events": ["r1", "r2", "r3", "r4", "r5"],
-    "fx_rates": ["CHF/2025-01-01", "EUR/2024-12-31", "EUR/2025-01-01", "EUR/2025-01-02",
-                 "USD/2025-01-01"],
+    "fx_rates": [
+        "CHF/2025-01-01",
+        "EUR/2024-12-31",
+        "EUR/2025-01-01",
+        "EUR/2025-01-02",
+        "USD/2025-01-01",
+    ],
 }
 
 
@@ -278,9 +505,21 @@ def test_first_page_flags(api: httpx.Client) -> None:
     assert first["has_more"] is True
     assert isinstance(first["next_cursor"], str) and first["next_cursor"]
     last = api.get("/v1/products", params={"limit": 2, "cursor": first["next_cursor"]}).json()
-    assert last == {"data": [{"id": "p3", "name": "P", "payment_provider": {
-        "configured": False, "test_credentials": False, "live_credentials": False}}],
-        "has_more": False, "next_cursor": None}
+    assert last == {
+        "data": [
+            {
+                "id": "p3",
+                "name": "P",
+                "payment_provider": {
+                    "configured": False,
+                    "test_credentials": False,
+                    "live_credentials": False,
+                },
+            }
+        ],
+        "has_more": False,
+        "next_cursor": None,
+    }
     empty = api.get("/v1/customers").json()
     assert empty == {"data": [], "has_more": False, "next_cursor": None}
 
@@ -318,11 +557,17 @@ def _assert_400(response: httpx.Response, code: str, message: str | None = None)
 
 
 def test_unknown_filter_is_400(loaded: httpx.Client) -> None:
-    _assert_400(loaded.get("/v1/customers", params={"foo": "1"}), "invalid_filter",
-                "unknown parameter 'foo'; customers accept partner_id, is_active, currency, "
-                "since, until, cursor, limit")
-    _assert_400(loaded.get("/v1/products", params={"status": "x"}), "invalid_filter",
-                "unknown parameter 'status'; products accept cursor, limit")
+    _assert_400(
+        loaded.get("/v1/customers", params={"foo": "1"}),
+        "invalid_filter",
+        "unknown parameter 'foo'; customers accept partner_id, is_active, currency, "
+        "since, until, cursor, limit",
+    )
+    _assert_400(
+        loaded.get("/v1/products", params={"status": "x"}),
+        "invalid_filter",
+        "unknown parameter 'status'; products accept cursor, limit",
+    )
     # A real column that is not a filter.
     _assert_400(loaded.get("/v1/customers", params={"name": "C1"}), "invalid_filter")
 
@@ -331,53 +576,75 @@ def _cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("kind, cursor", [
-    ("customers", "!!!"),
-    ("customers", "not base64 at all"),
-    ("customers", base64.urlsafe_b64encode(b"{bad json").decode()),
-    ("customers", _cursor({"id": "c1"})),
-    ("customers", _cursor([1])),
-    ("customers", _cursor(["c1", "c2"])),
-    ("customers", _cursor([])),
-    ("customers", "\N{SNOWMAN}"),
-    ("fx_rates", _cursor(["EUR"])),
-    ("fx_rates", _cursor(["EUR", "2025-13-01"])),
-    ("fx_rates", _cursor(["EUR", 20250101])),
-    ("fx_rates", _cursor([1, "2025-01-01"])),
-])
+@pytest.mark.parametrize(
+    "kind, cursor",
+    [
+        ("customers", "!!!"),
+        ("customers", "not base64 at all"),
+        ("customers", base64.urlsafe_b64encode(b"{bad json").decode()),
+        ("customers", _cursor({"id": "c1"})),
+        ("customers", _cursor([1])),
+        ("customers", _cursor(["c1", "c2"])),
+        ("customers", _cursor([])),
+        ("customers", "\N{SNOWMAN}"),
+        ("fx_rates", _cursor(["EUR"])),
+        ("fx_rates", _cursor(["EUR", "2025-13-01"])),
+        ("fx_rates", _cursor(["EUR", 20250101])),
+        ("fx_rates", _cursor([1, "2025-01-01"])),
+    ],
+)
 def test_bad_cursor_is_400(loaded: httpx.Client, kind: str, cursor: str) -> None:
-    _assert_400(loaded.get(f"/v1/{kind}", params={"cursor": cursor}), "invalid_cursor",
-                "invalid cursor")
+    _assert_400(
+        loaded.get(f"/v1/{kind}", params={"cursor": cursor}), "invalid_cursor", "invalid cursor"
+    )
 
 
 @pytest.mark.parametrize("limit", ["0", "501", "-1", "abc", "1.5", "", " 5", "1e2"])
 def test_limit_out_of_range_is_400(loaded: httpx.Client, limit: str) -> None:
-    _assert_400(loaded.get("/v1/customers", params={"limit": limit}), "invalid_limit",
-                "limit must be an integer from 1 to 500")
+    _assert_400(
+        loaded.get("/v1/customers", params={"limit": limit}),
+        "invalid_limit",
+        "limit must be an integer from 1 to 500",
+    )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: ingest/service.py list_records: limit is checked with str.isdigit(), which is true "
-    "for '\u00b2' (superscript two), then int('\u00b2') raises ValueError -> 500 instead of 400"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "bug: ingest/service.py list_records: limit is checked with str.isdigit(), which is true "
+        "for '\u00b2' (superscript two), then int('\u00b2') raises ValueError -> 500 instead of 400"
+    ),
+)
 def test_limit_with_a_unicode_digit_is_400(loaded: httpx.Client) -> None:
-    _assert_400(loaded.get("/v1/customers", params={"limit": "\u00b2"}), "invalid_limit",
-                "limit must be an integer from 1 to 500")
+    _assert_400(
+        loaded.get("/v1/customers", params={"limit": "\u00b2"}),
+        "invalid_limit",
+        "limit must be an integer from 1 to 500",
+    )
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"since": "2025-01-01T00:00:00"},
-     "since: must carry a UTC offset (e.g. 2025-01-31T23:30:00+01:00 or ...Z)"),
-    ({"until": "2025-01-01"},
-     "until: must carry a UTC offset (e.g. 2025-01-31T23:30:00+01:00 or ...Z)"),
-    ({"since": "last tuesday"}, "since: must be an ISO 8601 timestamp with offset"),
-    ({"since": "1969-12-31T23:59:59Z"}, "since: must be between 1970 and 2200"),
-    ({"until": "0001-01-01T00:00:00+01:00"}, "until: must be between 1970 and 2200"),
-    ({"is_active": "yes"}, "filter is_active must be true or false"),
-    ({"is_active": "True"}, "filter is_active must be true or false"),
-    ({"partner_id": "p" * 129}, "filter partner_id is too long"),
-])
-def test_bad_filter_values_are_400(loaded: httpx.Client, params: dict[str, str],
-                                   message: str) -> None:
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            {"since": "2025-01-01T00:00:00"},
+            "since: must carry a UTC offset (e.g. 2025-01-31T23:30:00+01:00 or ...Z)",
+        ),
+        (
+            {"until": "2025-01-01"},
+            "until: must carry a UTC offset (e.g. 2025-01-31T23:30:00+01:00 or ...Z)",
+        ),
+        ({"since": "last tuesday"}, "since: must be an ISO 8601 timestamp with offset"),
+        ({"since": "1969-12-31T23:59:59Z"}, "since: must be between 1970 and 2200"),
+        ({"until": "0001-01-01T00:00:00+01:00"}, "until: must be between 1970 and 2200"),
+        ({"is_active": "yes"}, "filter is_active must be true or false"),
+        ({"is_active": "True"}, "filter is_active must be true or false"),
+        ({"partner_id": "p" * 129}, "filter partner_id is too long"),
+    ],
+)
+def test_bad_filter_values_are_400(
+    loaded: httpx.Client, params: dict[str, str], message: str
+) -> None:
     _assert_400(loaded.get("/v1/customers", params=params), "invalid_filter", message)
 
 
@@ -386,21 +653,33 @@ def _xfail_on_postgresql(request: pytest.FixtureRequest, engine: Engine, reason:
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-def test_filter_value_with_nul_is_not_a_server_error(loaded: httpx.Client, engine: Engine,
-                                                     request: pytest.FixtureRequest) -> None:
-    _xfail_on_postgresql(request, engine, (
-        "bug: ingest/service.py _filter_value passes a NUL character to PostgreSQL, which "
-        "cannot hold it in text: psycopg DataError -> 500 (SQLite: 200 with no rows)"))
+def test_filter_value_with_nul_is_not_a_server_error(
+    loaded: httpx.Client, engine: Engine, request: pytest.FixtureRequest
+) -> None:
+    _xfail_on_postgresql(
+        request,
+        engine,
+        (
+            "bug: ingest/service.py _filter_value passes a NUL character to PostgreSQL, which "
+            "cannot hold it in text: psycopg DataError -> 500 (SQLite: 200 with no rows)"
+        ),
+    )
     response = loaded.get("/v1/customers", params={"partner_id": "pa1\u0000"})
     assert response.status_code in (200, 400), response.text
     if response.status_code == 200:
         assert response.json()["data"] == []
 
 
-def test_cursor_with_nul_is_not_a_server_error(loaded: httpx.Client, engine: Engine,
-                                               request: pytest.FixtureRequest) -> None:
-    _xfail_on_postgresql(request, engine, (
-        "bug: ingest/service.py _decode_cursor accepts a cursor whose id holds NUL; PostgreSQL "
-        "cannot compare text with NUL: psycopg DataError -> 500 instead of 400 invalid_cursor"))
+def test_cursor_with_nul_is_not_a_server_error(
+    loaded: httpx.Client, engine: Engine, request: pytest.FixtureRequest
+) -> None:
+    _xfail_on_postgresql(
+        request,
+        engine,
+        (
+            "bug: ingest/service.py _decode_cursor accepts a cursor whose id holds NUL; PostgreSQL "
+            "cannot compare text with NUL: psycopg DataError -> 500 instead of 400 invalid_cursor"
+        ),
+    )
     response = loaded.get("/v1/customers", params={"cursor": _cursor(["c1\u0000"])})
     assert response.status_code in (200, 400), response.text

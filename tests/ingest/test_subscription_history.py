@@ -12,8 +12,12 @@ from tests.ingest.test_payloads import T0, seed
 
 JAN, FEB, MAR, APR = (f"2025-0{m}-01T00:00:00+00:00" for m in (1, 2, 3, 4))
 
-SUB: dict[str, Any] = {"customer_id": "cus", "plan_id": "plan", "status": "active",
-                       "started_at": T0}
+SUB: dict[str, Any] = {
+    "customer_id": "cus",
+    "plan_id": "plan",
+    "status": "active",
+    "started_at": T0,
+}
 
 
 @pytest.fixture
@@ -53,10 +57,20 @@ def test_first_version_takes_effect_at_started_at(seeded: httpx.Client) -> None:
     version = dict(history[0])
     version.pop("recorded_at")
     assert version == {
-        "id": "s1", "version": 1, "effective_at": "2024-06-15T10:00:00+00:00",
-        "customer_id": "cus", "plan_id": "plan", "currency": "USD", "quantity": 1,
-        "status": "active", "started_at": "2024-06-15T10:00:00+00:00", "trial_ends_at": None,
-        "cancelled_at": None, "ended_at": None, "affiliate_id": None, "livemode": True,
+        "id": "s1",
+        "version": 1,
+        "effective_at": "2024-06-15T10:00:00+00:00",
+        "customer_id": "cus",
+        "plan_id": "plan",
+        "currency": "USD",
+        "quantity": 1,
+        "status": "active",
+        "started_at": "2024-06-15T10:00:00+00:00",
+        "trial_ends_at": None,
+        "cancelled_at": None,
+        "ended_at": None,
+        "affiliate_id": None,
+        "livemode": True,
         "discount": None,
     }
 
@@ -72,16 +86,25 @@ def test_later_changes_and_a_backdated_change_in_between(seeded: httpx.Client) -
     out = _put(seeded, {**SUB, "quantity": 3, "effective_at": MAR})
     assert out["result"] == "updated"
     assert (out["data"]["version"], out["data"]["quantity"], out["data"]["effective_at"]) == (
-        2, 3, MAR)
+        2,
+        3,
+        MAR,
+    )
 
     # Backdated between v1 and v2: recorded as v3, listed in effective order, and the row keeps
     # mirroring the latest-by-effective_at version (v2).
     out = _put(seeded, {**SUB, "quantity": 2, "effective_at": FEB})
     assert out["result"] == "updated"
     assert (out["data"]["version"], out["data"]["quantity"], out["data"]["effective_at"]) == (
-        2, 3, MAR)
+        2,
+        3,
+        MAR,
+    )
     assert _summary(_history(seeded)) == [
-        (1, JAN, "active", 1), (3, FEB, "active", 2), (2, MAR, "active", 3)]
+        (1, JAN, "active", 1),
+        (3, FEB, "active", 2),
+        (2, MAR, "active", 3),
+    ]
     assert seeded.get("/v1/subscriptions/s1").json() == out["data"]
 
     # A change after the last one becomes the mirrored state.
@@ -117,13 +140,17 @@ def test_change_without_effective_at_takes_effect_now(seeded: httpx.Client) -> N
     effective = datetime.fromisoformat(out["data"]["effective_at"])
     assert before <= effective <= after
     assert (out["result"], out["data"]["version"], out["data"]["status"]) == (
-        "updated", 2, "past_due")
+        "updated",
+        2,
+        "past_due",
+    )
     versions = _history(seeded)
     assert versions[1]["recorded_at"] == versions[1]["effective_at"]
 
 
 def test_resending_the_first_payload_is_unchanged_without_later_versions(
-        seeded: httpx.Client) -> None:
+    seeded: httpx.Client,
+) -> None:
     _put(seeded, SUB)
     for _ in range(2):
         assert _put(seeded, SUB)["result"] == "unchanged"
@@ -153,8 +180,12 @@ def test_each_version_is_a_full_snapshot(seeded: httpx.Client) -> None:
     assert out["data"]["discount"] is None
     assert out["data"]["affiliate_id"] is None
     versions = _history(seeded)
-    assert versions[0]["discount"] == {"percent": None, "amount": "2.50", "duration": "once",
-                                       "ends_at": None}
+    assert versions[0]["discount"] == {
+        "percent": None,
+        "amount": "2.50",
+        "duration": "once",
+        "ends_at": None,
+    }
     assert versions[0]["affiliate_id"] == "aff"
     assert (versions[1]["status"], versions[1]["cancelled_at"]) == ("cancelled", MAR)
 
@@ -171,8 +202,9 @@ def test_invalid_change_adds_no_version(seeded: httpx.Client) -> None:
     bad = seeded.put("/v1/subscriptions/s1", json={**SUB, "currency": "EUR", "effective_at": FEB})
     assert bad.status_code == 422
     assert bad.json()["error"]["problems"][0]["code"] == "currency_mismatch"
-    bad = seeded.put("/v1/subscriptions/s1", json={**SUB, "status": "cancelled",
-                                                   "effective_at": FEB})
+    bad = seeded.put(
+        "/v1/subscriptions/s1", json={**SUB, "status": "cancelled", "effective_at": FEB}
+    )
     assert bad.status_code == 422
     assert len(_history(seeded)) == 1
 
@@ -186,17 +218,23 @@ def test_history_of_unknown_subscription_is_404(seeded: httpx.Client) -> None:
 def test_versions_in_one_import(seeded: httpx.Client) -> None:
     from tests.ingest.test_payloads import ndjson_body
 
-    body = ndjson_body([
-        ("subscriptions", {"id": "s1", **SUB}),
-        ("subscriptions", {"id": "s1", **SUB, "status": "paused", "effective_at": MAR}),
-        ("subscriptions", {"id": "s1", **SUB, "quantity": 5, "effective_at": FEB}),
-    ])
+    body = ndjson_body(
+        [
+            ("subscriptions", {"id": "s1", **SUB}),
+            ("subscriptions", {"id": "s1", **SUB, "status": "paused", "effective_at": MAR}),
+            ("subscriptions", {"id": "s1", **SUB, "quantity": 5, "effective_at": FEB}),
+        ]
+    )
     response = seeded.post("/v1/import", content=body)
     assert response.status_code == 200, response.text
     assert response.json()["kinds"] == {
-        "subscriptions": {"created": 1, "updated": 2, "unchanged": 0}}
+        "subscriptions": {"created": 1, "updated": 2, "unchanged": 0}
+    }
     assert _summary(_history(seeded)) == [
-        (1, JAN, "active", 1), (3, FEB, "active", 5), (2, MAR, "paused", 1)]
+        (1, JAN, "active", 1),
+        (3, FEB, "active", 5),
+        (2, MAR, "paused", 1),
+    ]
     row = seeded.get("/v1/subscriptions/s1").json()
     assert (row["version"], row["status"], row["effective_at"]) == (2, "paused", MAR)
 
@@ -204,10 +242,12 @@ def test_versions_in_one_import(seeded: httpx.Client) -> None:
 def test_reimporting_a_history_changes_nothing(seeded: httpx.Client) -> None:
     from tests.ingest.test_payloads import ndjson_body
 
-    body = ndjson_body([
-        ("subscriptions", {"id": "s1", **SUB}),
-        ("subscriptions", {"id": "s1", **SUB, "status": "paused", "effective_at": MAR}),
-    ])
+    body = ndjson_body(
+        [
+            ("subscriptions", {"id": "s1", **SUB}),
+            ("subscriptions", {"id": "s1", **SUB, "status": "paused", "effective_at": MAR}),
+        ]
+    )
     assert seeded.post("/v1/import", content=body).status_code == 200
     before = _history(seeded)
     again = seeded.post("/v1/import", content=body)

@@ -28,41 +28,71 @@ def test_create_and_read_back(engine: Engine) -> None:
         assert service.get(conn, tenant.id) == tenant
         assert service.resolve(conn, str(tenant.id)) == tenant
         assert service.resolve(conn, name) == tenant
-    assert tenant.as_dict() == {"tenant_id": tenant.id, "name": name,
-                                "timezone": "America/New_York", "currency": "CAD"}
+    assert tenant.as_dict() == {
+        "tenant_id": tenant.id,
+        "name": name,
+        "timezone": "America/New_York",
+        "currency": "CAD",
+    }
 
 
-@pytest.mark.parametrize("zone", [
-    "Mars/Olympus_Mons", "UTC+1", "utc", "", " UTC", "Europe/Berlin/", "../etc/passwd",
-    "/etc/localtime", "America", "Etc", "x" * 300, "UTC\x00",
-])
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Mars/Olympus_Mons",
+        "UTC+1",
+        "utc",
+        "",
+        " UTC",
+        "Europe/Berlin/",
+        "../etc/passwd",
+        "/etc/localtime",
+        "America",
+        "Etc",
+        "x" * 300,
+        "UTC\x00",
+    ],
+)
 def test_invalid_iana_zone_is_refused(engine: Engine, zone: str) -> None:
     with pytest.raises(ValidationFailed) as caught, write_transaction(engine) as conn:
         service.create_tenant(conn, _name(), zone, "USD")
     assert [(p.path, p.code) for p in caught.value.problems] == [("timezone", "invalid_timezone")]
 
 
-@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Asia/Kathmandu", "Etc/GMT+5",
-                                  "America/Argentina/Buenos_Aires"])
+@pytest.mark.parametrize(
+    "zone",
+    ["UTC", "Europe/Berlin", "Asia/Kathmandu", "Etc/GMT+5", "America/Argentina/Buenos_Aires"],
+)
 def test_valid_iana_zones(engine: Engine, zone: str) -> None:
     with write_transaction(engine) as conn:
         assert service.create_tenant(conn, _name(), zone, "USD").timezone == zone
 
 
-@pytest.mark.parametrize("name, zone, currency, problems", [
-    ("", "UTC", "USD", [("name", "invalid")]),
-    ("   ", "UTC", "USD", [("name", "invalid")]),
-    ("n" * 201, "UTC", "USD", [("name", "invalid")]),
-    ("a\x00b", "UTC", "USD", [("name", "invalid")]),
-    (None, "UTC", "XXX", [("currency", "invalid_currency")]),
-    (None, "UTC", "US", [("currency", "invalid_currency")]),
-    (None, "UTC", "u\N{LATIN SMALL LETTER LONG S}d", [("currency", "invalid_currency")]),
-    ("", "Nowhere/Town", "ABC", [("name", "invalid"), ("timezone", "invalid_timezone"),
-                                 ("currency", "invalid_currency")]),
-])
-def test_create_validation_lists_every_problem(engine: Engine, name: str | None, zone: str,
-                                               currency: str,
-                                               problems: list[tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    "name, zone, currency, problems",
+    [
+        ("", "UTC", "USD", [("name", "invalid")]),
+        ("   ", "UTC", "USD", [("name", "invalid")]),
+        ("n" * 201, "UTC", "USD", [("name", "invalid")]),
+        ("a\x00b", "UTC", "USD", [("name", "invalid")]),
+        (None, "UTC", "XXX", [("currency", "invalid_currency")]),
+        (None, "UTC", "US", [("currency", "invalid_currency")]),
+        (None, "UTC", "u\N{LATIN SMALL LETTER LONG S}d", [("currency", "invalid_currency")]),
+        (
+            "",
+            "Nowhere/Town",
+            "ABC",
+            [
+                ("name", "invalid"),
+                ("timezone", "invalid_timezone"),
+                ("currency", "invalid_currency"),
+            ],
+        ),
+    ],
+)
+def test_create_validation_lists_every_problem(
+    engine: Engine, name: str | None, zone: str, currency: str, problems: list[tuple[str, str]]
+) -> None:
     with pytest.raises(ValidationFailed) as caught, write_transaction(engine) as conn:
         service.create_tenant(conn, name if name is not None else _name(), zone, currency)
     assert [(p.path, p.code) for p in caught.value.problems] == problems
@@ -89,12 +119,15 @@ def test_resolve_unknown(engine: Engine) -> None:
 
 
 def test_tenant_endpoint(http: httpx.Client, engine: Engine) -> None:
-    tenant = make_tenant(engine, timezone="Asia/Tokyo", currency="JPY",
-                         scopes=("analytics:read",))
+    tenant = make_tenant(engine, timezone="Asia/Tokyo", currency="JPY", scopes=("analytics:read",))
     response = http.get("/v1/tenant", headers=tenant.headers)
     assert response.status_code == 200
-    assert response.json() == {"tenant_id": tenant.id, "name": tenant.name,
-                               "timezone": "Asia/Tokyo", "currency": "JPY"}
+    assert response.json() == {
+        "tenant_id": tenant.id,
+        "name": tenant.name,
+        "timezone": "Asia/Tokyo",
+        "currency": "JPY",
+    }
 
 
 def test_tenant_zone_does_not_change_stored_instants(http: httpx.Client, engine: Engine) -> None:

@@ -1,1 +1,1 @@
-"""Credentials: API keys today; partner tokens, portal tokens and OAuth2 tokens build on Principal."""
+"""Credentials: API keys; partner, portal and OAuth2 tokens build on Principal."""

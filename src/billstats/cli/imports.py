@@ -36,10 +36,14 @@ def pick_tenant(conn: Connection, ref: str | None) -> Tenant:
     if len(tenants) == 1:
         return tenants[0]
     if not tenants:
-        raise BillstatsError("no tenant exists; create one with `billstats tenant create NAME`",
-                             400, "no_tenant")
-    raise BillstatsError(f"{len(tenants)} tenants exist; choose one with --tenant (id or name)",
-                         400, "tenant_required")
+        raise BillstatsError(
+            "no tenant exists; create one with `billstats tenant create NAME`", 400, "no_tenant"
+        )
+    raise BillstatsError(
+        f"{len(tenants)} tenants exist; choose one with --tenant (id or name)",
+        400,
+        "tenant_required",
+    )
 
 
 @contextmanager
@@ -48,8 +52,15 @@ def _progress_bar(label: str, quiet: bool) -> Iterator[files.Progress | None]:
     if quiet or not console.is_terminal:
         yield None
         return
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                   TransferSpeedColumn(), TimeRemainingColumn(), console=console, transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
@@ -61,13 +72,23 @@ def _progress_bar(label: str, quiet: bool) -> Iterator[files.Progress | None]:
 
 @handles_errors
 def import_command(
-    file: Annotated[Path, typer.Argument(help="NDJSON or CSV file (.gz accepted)", exists=True,
-                                         dir_okay=False, readable=True)],
-    tenant: Annotated[str | None, typer.Option(
-        help="Tenant id or name (may be omitted when there is exactly one tenant)")] = None,
-    kind: Annotated[str | None, typer.Option(
-        help="Kind of the records in a CSV file (default: from the file name, "
-             "e.g. call_records.csv)")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="NDJSON or CSV file (.gz accepted)", exists=True, dir_okay=False, readable=True
+        ),
+    ],
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="Tenant id or name (may be omitted when there is exactly one tenant)"),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="Kind of the records in a CSV file (default: from the file name, "
+            "e.g. call_records.csv)"
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
     """Import records from a file, all-or-nothing; prints a JSON summary.

@@ -47,8 +47,11 @@ def configure_engine(engine: Engine, *, sqlite_synchronous: str = "NORMAL") -> N
     """Install per-connection settings (SQLite pragmas, explicit transaction control)."""
     if engine.dialect.name != "sqlite":
         return
-    sync = sqlite_synchronous if sqlite_synchronous in {"OFF", "NORMAL", "FULL", "EXTRA"} else (
-        "NORMAL")
+    sync = (
+        sqlite_synchronous
+        if sqlite_synchronous in {"OFF", "NORMAL", "FULL", "EXTRA"}
+        else ("NORMAL")
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -112,8 +115,9 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Row]) -> int:
         return 0
     mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
     pk = [c for c in table.primary_key.columns]
-    return len(conn.execute(mod.insert(table).on_conflict_do_nothing().returning(*pk),
-                            list(rows)).all())
+    return len(
+        conn.execute(mod.insert(table).on_conflict_do_nothing().returning(*pk), list(rows)).all()
+    )
 
 
 def insert_new_or_compare(conn: Connection, table: Table, rows: Sequence[Row]) -> Outcome:
@@ -125,8 +129,9 @@ def insert_new_or_compare(conn: Connection, table: Table, rows: Sequence[Row]) -
     return start_insert_new_or_compare(conn, table, rows, background=False)()
 
 
-def start_insert_new_or_compare(conn: Connection, table: Table, rows: Sequence[Row], *,
-                                background: bool = True) -> Callable[[], Outcome]:
+def start_insert_new_or_compare(
+    conn: Connection, table: Table, rows: Sequence[Row], *, background: bool = True
+) -> Callable[[], Outcome]:
     """:func:`insert_new_or_compare`, run in a background thread when that pays.
 
     Returns a function that waits for the outcome.  Until it has been called, the connection
@@ -189,35 +194,44 @@ class _Encoder:
         taken = ", ".join(f"json_extract(j.value, '$[{i}]') AS c{i}" for i in range(len(cols)))
         values = ", ".join(
             f'{_ts_sql(f"c{i}") if isinstance(table.c[n].type, UTCDateTime) else f"c{i}"} AS "{n}"'
-            for i, n in enumerate(cols))
+            for i, n in enumerate(cols)
+        )
         source = f"SELECT _n, {values} FROM (SELECT j.key AS _n, {taken} FROM json_each(?) j)"
         name = f'"{table.name}"'
-        self.json_insert_sql = (f"INSERT INTO {name} ({self.names}) SELECT {self.names} "
-                                f"FROM ({source}) WHERE true ON CONFLICT DO NOTHING")
+        self.json_insert_sql = (
+            f"INSERT INTO {name} ({self.names}) SELECT {self.names} "
+            f"FROM ({source}) WHERE true ON CONFLICT DO NOTHING"
+        )
         # How many keys exist, and which of those rows differ: one result row (a statement
         # that returned a row per difference would take the GIL back for each).
         join = " AND ".join(f's."{n}" = t."{n}"' for n in self.pk)
         differs = " OR ".join(f's."{n}" IS NOT t."{n}"' for n in cols)
-        self.json_check_sql = (f"SELECT count(*), group_concat(CASE WHEN {differs} THEN s._n END) "
-                               f"FROM ({source}) s JOIN {name} t ON {join}")
+        self.json_check_sql = (
+            f"SELECT count(*), group_concat(CASE WHEN {differs} THEN s._n END) "
+            f"FROM ({source}) s JOIN {name} t ON {join}"
+        )
         self.expect_existing = False  # the last chunk's keys all existed: check first
         self.pg_insert_sql: str | None = None
         self.pg_check_sql = ""
 
     def pg_sql(self, conn: Connection) -> None:
         """PostgreSQL: the rows as a JSON array of objects, read by json_to_recordset."""
-        types = ", ".join(f'"{n}" {self.table.c[n].type.compile(dialect=conn.dialect)}'
-                          for n in self.cols)
+        types = ", ".join(
+            f'"{n}" {self.table.c[n].type.compile(dialect=conn.dialect)}' for n in self.cols
+        )
         name = f'"{self.table.name}"'
-        self.pg_insert_sql = (f"INSERT INTO {name} ({self.names}) SELECT {self.names} FROM "
-                              f"json_to_recordset(%s::json) AS s({types}) ON CONFLICT DO NOTHING")
+        self.pg_insert_sql = (
+            f"INSERT INTO {name} ({self.names}) SELECT {self.names} FROM "
+            f"json_to_recordset(%s::json) AS s({types}) ON CONFLICT DO NOTHING"
+        )
         join = " AND ".join(f's."{n}" = t."{n}"' for n in self.pk)
         old = ", ".join(f't."{n}"' for n in self.cols)
         new = ", ".join(f's."{n}"' for n in self.cols)
         self.pg_check_sql = (
             f"SELECT count(*), array_agg(s._n - 1) FILTER (WHERE ({old}) IS DISTINCT FROM ({new})) "
             f"FROM ROWS FROM (json_to_recordset(%s::json) AS ({types})) WITH ORDINALITY "
-            f"AS s({self.names}, _n) JOIN {name} t ON {join}")
+            f"AS s({self.names}, _n) JOIN {name} t ON {join}"
+        )
 
 
 _JSON_SAFE = (String, Integer, Boolean, UTCDateTime, Date)
@@ -233,13 +247,16 @@ def _encoder(table: Table, given: tuple[str, ...]) -> _Encoder:
 
 def _ts_sql(c: str) -> str:
     """orjson's UTC text ("2025-01-31T23:30:00Z", "...00.123456Z") -> types.utc_text's."""
-    return (f"CASE WHEN {c} GLOB '[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z' "
-            f"THEN substr(replace(replace({c}, 'T', ' '), 'Z', '.000000'), 1, 26) "
-            f"WHEN {c} IS NULL THEN NULL ELSE json('not a UTC timestamp') END")
+    return (
+        f"CASE WHEN {c} GLOB '[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z' "
+        f"THEN substr(replace(replace({c}, 'T', ' '), 'Z', '.000000'), 1, 26) "
+        f"WHEN {c} IS NULL THEN NULL ELSE json('not a UTC timestamp') END"
+    )
 
 
-def _sqlite_json_job(conn: Connection, enc: _Encoder, rows: Sequence[Row]) -> Callable[
-        [], Outcome] | None:
+def _sqlite_json_job(
+    conn: Connection, enc: _Encoder, rows: Sequence[Row]
+) -> Callable[[], Outcome] | None:
     if not enc.json_ok:
         return None
     try:
@@ -284,8 +301,9 @@ def _sqlite_check(cur: Any, enc: _Encoder, doc: bytes) -> tuple[int, list[int]]:
     return int(existing), sorted(int(n) for n in differing.split(",")) if differing else []
 
 
-def _pg_json_job(conn: Connection, enc: _Encoder, rows: Sequence[Row]) -> Callable[
-        [], Outcome] | None:
+def _pg_json_job(
+    conn: Connection, enc: _Encoder, rows: Sequence[Row]
+) -> Callable[[], Outcome] | None:
     try:
         doc = orjson.dumps(rows, option=orjson.OPT_UTC_Z).decode()
     except TypeError:
@@ -299,12 +317,18 @@ def _pg_json_job(conn: Connection, enc: _Encoder, rows: Sequence[Row]) -> Callab
         with raw.cursor() as cur:
             if enc.expect_existing:
                 existing, differing = cur.execute(enc.pg_check_sql, (doc,)).fetchone()
-                inserted = 0 if existing == len(rows) else int(
-                    cur.execute(enc.pg_insert_sql, (doc,)).rowcount)
+                inserted = (
+                    0
+                    if existing == len(rows)
+                    else int(cur.execute(enc.pg_insert_sql, (doc,)).rowcount)
+                )
             else:
                 inserted = int(cur.execute(enc.pg_insert_sql, (doc,)).rowcount)
-                differing = None if inserted == len(rows) else (
-                    cur.execute(enc.pg_check_sql, (doc,)).fetchone()[1])
+                differing = (
+                    None
+                    if inserted == len(rows)
+                    else (cur.execute(enc.pg_check_sql, (doc,)).fetchone()[1])
+                )
         enc.expect_existing = inserted == 0
         return inserted, sorted(differing or [])
 
@@ -324,7 +348,7 @@ def _generic_insert_or_compare(conn: Connection, enc: _Encoder, rows: Sequence[R
     stored: dict[tuple[Any, ...], Row] = {}
     step = MAX_IN_PARAMS // len(enc.pk)
     for start in range(0, len(wanted), step):
-        part = wanted[start:start + step]
+        part = wanted[start : start + step]
         found = conn.execute(select(table).where(tuple_(*pk_cols).in_(part))).mappings()
         stored.update({tuple(r[n] for n in enc.pk): dict(r) for r in found})
     differing = []
@@ -335,8 +359,9 @@ def _generic_insert_or_compare(conn: Connection, enc: _Encoder, rows: Sequence[R
     return len(new_keys), differing
 
 
-def upsert_stmt(conn: Connection, table: Table, index_elements: list[str],
-                update_cols: list[str]) -> Any:
+def upsert_stmt(
+    conn: Connection, table: Table, index_elements: list[str], update_cols: list[str]
+) -> Any:
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET cols = excluded.cols."""
     mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
     stmt = mod.insert(table)

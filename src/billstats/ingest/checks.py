@@ -36,9 +36,16 @@ def _subscriptions(batch: Batch, items: list[Incoming]) -> list[Incoming]:
         if item.row.get("currency") is None:
             item.row["currency"] = plan["currency"]
         if item.row["currency"] != plan["currency"]:
-            batch._report(item.problem("currency", "currency_mismatch", (
-                f"subscription currency {item.row['currency']} differs from plan "
-                f"{plan['id']!r} currency {plan['currency']}")))
+            batch._report(
+                item.problem(
+                    "currency",
+                    "currency_mismatch",
+                    (
+                        f"subscription currency {item.row['currency']} differs from plan "
+                        f"{plan['id']!r} currency {plan['currency']}"
+                    ),
+                )
+            )
             continue
         ok.append(item)
     return ok
@@ -66,10 +73,19 @@ def _payments(batch: Batch, items: list[Incoming]) -> list[Incoming]:
             continue
         if sub is not None and not _agree(batch, item, sub, "subscription"):
             continue
-        if (inv is not None and sub is not None and inv["subscription_id"] is not None
-                and inv["subscription_id"] != sub["id"]):
-            batch._report(item.problem("subscription_id", "subscription_mismatch", (
-                f"invoice {inv['id']!r} belongs to subscription {inv['subscription_id']!r}")))
+        if (
+            inv is not None
+            and sub is not None
+            and inv["subscription_id"] is not None
+            and inv["subscription_id"] != sub["id"]
+        ):
+            batch._report(
+                item.problem(
+                    "subscription_id",
+                    "subscription_mismatch",
+                    (f"invoice {inv['id']!r} belongs to subscription {inv['subscription_id']!r}"),
+                )
+            )
             continue
         ok.append(item)
     return ok
@@ -81,8 +97,16 @@ def _refunds(batch: Batch, items: list[Incoming]) -> list[Incoming]:
     for item in items:
         pay = pays[item.row["payment_id"]]
         if pay["status"] != "succeeded":
-            batch._report(item.problem("payment_id", "payment_not_refundable", (
-                f"payment {pay['id']!r} is {pay['status']}; only succeeded payments are refunded")))
+            batch._report(
+                item.problem(
+                    "payment_id",
+                    "payment_not_refundable",
+                    (
+                        f"payment {pay['id']!r} is {pay['status']}; "
+                        "only succeeded payments are refunded"
+                    ),
+                )
+            )
             continue
         ok.append(item)
     return ok
@@ -94,8 +118,13 @@ def _usage_events(batch: Batch, items: list[Incoming]) -> list[Incoming]:
     for item in items:
         sub = subs.get(item.row.get("subscription_id") or "")
         if sub is not None and sub["customer_id"] != item.row["customer_id"]:
-            batch._report(item.problem("subscription_id", "customer_mismatch", (
-                f"subscription {sub['id']!r} belongs to customer {sub['customer_id']!r}")))
+            batch._report(
+                item.problem(
+                    "subscription_id",
+                    "customer_mismatch",
+                    (f"subscription {sub['id']!r} belongs to customer {sub['customer_id']!r}"),
+                )
+            )
             continue
         ok.append(item)
     return ok
@@ -107,8 +136,16 @@ def _plans(batch: Batch, items: list[Incoming]) -> list[Incoming]:
     for item in items:
         used = in_use.get(item.row["id"])
         if used is not None and used != item.row["currency"]:
-            batch._report(item.problem("currency", "currency_in_use", (
-                f"plan {item.row['id']!r} has {used} subscriptions; its currency cannot change")))
+            batch._report(
+                item.problem(
+                    "currency",
+                    "currency_in_use",
+                    (
+                        f"plan {item.row['id']!r} has {used} subscriptions; "
+                        "its currency cannot change"
+                    ),
+                )
+            )
             continue
         ok.append(item)
     return ok
@@ -116,13 +153,25 @@ def _plans(batch: Batch, items: list[Incoming]) -> list[Incoming]:
 
 def _agree(batch: Batch, item: Incoming, other: Row, what: str) -> bool:
     if other["customer_id"] != item.row["customer_id"]:
-        batch._report(item.problem(f"{what}_id", "customer_mismatch", (
-            f"{what} {other['id']!r} belongs to customer {other['customer_id']!r}")))
+        batch._report(
+            item.problem(
+                f"{what}_id",
+                "customer_mismatch",
+                (f"{what} {other['id']!r} belongs to customer {other['customer_id']!r}"),
+            )
+        )
         return False
     if "currency" in item.row and other["currency"] != item.row["currency"]:
-        batch._report(item.problem("currency", "currency_mismatch", (
-            f"currency {item.row['currency']} differs from {what} {other['id']!r} "
-            f"currency {other['currency']}")))
+        batch._report(
+            item.problem(
+                "currency",
+                "currency_mismatch",
+                (
+                    f"currency {item.row['currency']} differs from {what} {other['id']!r} "
+                    f"currency {other['currency']}"
+                ),
+            )
+        )
         return False
     return True
 
@@ -154,6 +203,14 @@ def after_write(batch: Batch, kind: Kind, items: list[Incoming]) -> None:
             continue
         if totals[pid] > pays[pid]["amount"]:
             reported.add(pid)
-            batch._report(item.problem("amount", "refund_exceeds_payment", (
-                f"refunds of payment {pid!r} would total {format_micros(totals[pid])}, more than "
-                f"its amount {format_micros(pays[pid]['amount'])}")))
+            batch._report(
+                item.problem(
+                    "amount",
+                    "refund_exceeds_payment",
+                    (
+                        f"refunds of payment {pid!r} would total "
+                        f"{format_micros(totals[pid])}, more than "
+                        f"its amount {format_micros(pays[pid]['amount'])}"
+                    ),
+                )
+            )

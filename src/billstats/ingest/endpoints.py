@@ -13,7 +13,7 @@ from billstats.db.dialect import write_transaction
 from billstats.errors import PayloadTooLarge
 from billstats.ingest import service
 from billstats.ingest.kinds import KINDS, Kind
-from billstats.web.deps import Analytics, EngineDep, Ingest, ReadConn, SettingsDep, WriteConn
+from billstats.web.deps import Analytics, EngineDep, Ingest, ReadConn, SettingsDep
 from billstats.web.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -43,8 +43,9 @@ def _add_kind_routes(kind: Kind) -> None:
     name = kind.name
     key_path = "{id}" if kind.key_cols == ("id",) else "{currency}/{date}"
 
-    async def put(request: Request, principal: Ingest, settings: SettingsDep,
-                  engine: EngineDep) -> JSON:
+    async def put(
+        request: Request, principal: Ingest, settings: SettingsDep, engine: EngineDep
+    ) -> JSON:
         body = await _read_body(request, settings.max_body_bytes)
         key = service.key_from_path(kind, dict(request.path_params))
 
@@ -63,13 +64,31 @@ def _add_kind_routes(kind: Kind) -> None:
         params = dict(request.query_params)
         return JSON(service.list_records(conn, principal.tenant_id, kind, params))
 
-    router.add_api_route(f"/{name}/{key_path}", put, methods=["PUT"], name=f"put_{name}",
-                         summary=f"Create or update one of {name}", openapi_extra=_body_schema(kind),
-                         response_class=JSON)
-    router.add_api_route(f"/{name}/{key_path}", get_one, methods=["GET"], name=f"get_{name}",
-                         summary=f"Read one of {name}", response_class=JSON)
-    router.add_api_route(f"/{name}", list_all, methods=["GET"], name=f"list_{name}",
-                         summary=f"List {name} (cursor pagination, filters)", response_class=JSON)
+    router.add_api_route(
+        f"/{name}/{key_path}",
+        put,
+        methods=["PUT"],
+        name=f"put_{name}",
+        summary=f"Create or update one of {name}",
+        openapi_extra=_body_schema(kind),
+        response_class=JSON,
+    )
+    router.add_api_route(
+        f"/{name}/{key_path}",
+        get_one,
+        methods=["GET"],
+        name=f"get_{name}",
+        summary=f"Read one of {name}",
+        response_class=JSON,
+    )
+    router.add_api_route(
+        f"/{name}",
+        list_all,
+        methods=["GET"],
+        name=f"list_{name}",
+        summary=f"List {name} (cursor pagination, filters)",
+        response_class=JSON,
+    )
 
 
 for _kind in KINDS.values():
@@ -91,11 +110,23 @@ class ImportSummary(BaseModel):
     "/import",
     response_class=JSON,
     summary="Bulk import NDJSON, all-or-nothing",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/x-ndjson": {
-        "schema": {"type": "string", "description": 'one {"kind": ..., "data": {...}} per line'}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "string",
+                        "description": 'one {"kind": ..., "data": {...}} per line',
+                    }
+                }
+            },
+        }
+    },
 )
-async def bulk_import(request: Request, principal: Ingest, settings: SettingsDep,
-                      engine: EngineDep) -> JSON:
+async def bulk_import(
+    request: Request, principal: Ingest, settings: SettingsDep, engine: EngineDep
+) -> JSON:
     # Spool to disk (not memory) while receiving, then import in one transaction.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
@@ -106,9 +137,11 @@ async def bulk_import(request: Request, principal: Ingest, settings: SettingsDep
         def run() -> dict[str, Any]:
             with write_transaction(engine) as conn:
                 return service.import_records(
-                    conn, principal.tenant_id,
+                    conn,
+                    principal.tenant_id,
                     service.iter_ndjson(spool, settings.max_ndjson_line_bytes),
-                    chunk_size=settings.import_chunk_size, max_records=MAX_IMPORT_RECORDS,
+                    chunk_size=settings.import_chunk_size,
+                    max_records=MAX_IMPORT_RECORDS,
                 )
 
         return JSON(await run_in_threadpool(run))

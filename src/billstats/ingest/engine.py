@@ -46,8 +46,11 @@ def _keyed_validator(kind: Kind) -> Callable[[Any], BaseModel] | None:
     return validate
 
 
-_KEYED = {name: (kind, validate) for name, kind in KINDS.items()
-          if (validate := _keyed_validator(kind)) is not None}
+_KEYED = {
+    name: (kind, validate)
+    for name, kind in KINDS.items()
+    if (validate := _keyed_validator(kind)) is not None
+}
 
 
 class Incoming:
@@ -55,8 +58,15 @@ class Incoming:
 
     __slots__ = ("effective_at", "key", "key_tuple", "kind", "line", "path", "row")
 
-    def __init__(self, kind: Kind, key: dict[str, Any], row: Row, line: int | None, path: str,
-                 effective_at: datetime | None = None) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        key: dict[str, Any],
+        row: Row,
+        line: int | None,
+        path: str,
+        effective_at: datetime | None = None,
+    ) -> None:
         self.kind = kind
         self.key = key
         self.row = row
@@ -65,7 +75,8 @@ class Incoming:
         self.effective_at = effective_at
         cols = kind.key_cols
         self.key_tuple: tuple[Any, ...] = (
-            (key["id"],) if cols == _ID_KEY else tuple([key[c] for c in cols]))
+            (key["id"],) if cols == _ID_KEY else tuple([key[c] for c in cols])
+        )
 
     @property
     def label(self) -> str:
@@ -131,8 +142,15 @@ class Batch:
 
     # -- intake ---------------------------------------------------------------------------------
 
-    def add(self, kind_name: Any, data: Any, *, line: int | None = None, path: str = "data",
-            key: Mapping[str, Any] | None = None) -> None:
+    def add(
+        self,
+        kind_name: Any,
+        data: Any,
+        *,
+        line: int | None = None,
+        path: str = "data",
+        key: Mapping[str, Any] | None = None,
+    ) -> None:
         """Validate one raw record and queue it for writing."""
         if key is None and type(data) is dict and type(kind_name) is str:
             fast = _KEYED.get(kind_name)
@@ -156,8 +174,14 @@ class Batch:
                     return
         kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
         if kind is None:
-            self._report(Problem("kind", "unknown_kind", f"unknown kind {kind_name!r}; one of "
-                                 + ", ".join(sorted(KINDS)), line))
+            self._report(
+                Problem(
+                    "kind",
+                    "unknown_kind",
+                    f"unknown kind {kind_name!r}; one of " + ", ".join(sorted(KINDS)),
+                    line,
+                )
+            )
             return
         if not isinstance(data, dict):
             self._report(Problem(path, "not_an_object", "must be a JSON object", line))
@@ -271,8 +295,9 @@ class Batch:
             known = self._known.setdefault(ref.target, set())
             unknown = wanted - known
             if unknown:
-                found = repo.existing_ids(self.conn, KINDS[ref.target].table, self.tenant_id,
-                                          unknown)
+                found = repo.existing_ids(
+                    self.conn, KINDS[ref.target].table, self.tenant_id, unknown
+                )
                 if len(known) < 2_000_000:
                     known.update(found)
                 missing_by_target.setdefault(ref.target, set()).update(unknown - found)
@@ -282,7 +307,8 @@ class Batch:
         for item in items:
             marker = (kind.name, item.key_tuple)
             missing = [
-                ref for ref in kind.refs
+                ref
+                for ref in kind.refs
                 if item.row.get(ref.field) is not None
                 and item.row[ref.field] in missing_by_target.get(ref.target, ())
             ]
@@ -290,9 +316,13 @@ class Batch:
                 ready.append(item)
             elif final:
                 for ref in missing:
-                    self._report(item.problem(
-                        ref.field, "unknown_reference",
-                        f"{ref.target} {item.row[ref.field]!r} does not exist"))
+                    self._report(
+                        item.problem(
+                            ref.field,
+                            "unknown_reference",
+                            f"{ref.target} {item.row[ref.field]!r} does not exist",
+                        )
+                    )
                 if not missing:
                     ready.append(item)
             else:
@@ -309,23 +339,35 @@ class Batch:
         elif kind.append_only:
             rows = [i.row for i in items]
             if self.pipeline:  # accounted for (and checked) by _settle
-                self._pending = (kind, items, start_insert_new_or_compare(self.conn, kind.table,
-                                                                          rows))
+                self._pending = (
+                    kind,
+                    items,
+                    start_insert_new_or_compare(self.conn, kind.table, rows),
+                )
                 return
-            self._count_append_only(kind, items, *insert_new_or_compare(self.conn, kind.table,
-                                                                         rows))
+            self._count_append_only(
+                kind, items, *insert_new_or_compare(self.conn, kind.table, rows)
+            )
         else:
             self._write_upserts(kind, items)
         checks.after_write(self, kind, items)
 
-    def _count_append_only(self, kind: Kind, items: list[Incoming], inserted: int,
-                           differing: list[int]) -> None:
+    def _count_append_only(
+        self, kind: Kind, items: list[Incoming], inserted: int, differing: list[int]
+    ) -> None:
         # Rows whose id exists already must carry exactly the stored content.
         for index in differing:
             item = items[index]
-            self._report(item.problem("", "conflict", (
-                f"{item.label} already exists with different content; "
-                f"{kind.name} are append-only")))
+            self._report(
+                item.problem(
+                    "",
+                    "conflict",
+                    (
+                        f"{item.label} already exists with different content; "
+                        f"{kind.name} are append-only"
+                    ),
+                )
+            )
         # Rows inserted just now compare equal too; they count as created, not unchanged.
         unchanged = len(items) - len(differing) - inserted
         self.result.counts[(kind.name, "created")] += inserted
@@ -337,11 +379,15 @@ class Batch:
                 self.result.outcomes.append(Outcome(kind.name, item.key, outcome, item.row))
 
     def _write_upserts(self, kind: Kind, items: list[Incoming]) -> None:
-        stored = repo.fetch_by_keys(self.conn, kind.table, self.tenant_id, kind.key_cols,
-                                    [i.key_tuple for i in items])
+        stored = repo.fetch_by_keys(
+            self.conn, kind.table, self.tenant_id, kind.key_cols, [i.key_tuple for i in items]
+        )
         has_lines = kind.name == "invoices"
-        old_lines = repo.fetch_lines(self.conn, self.tenant_id, [k[0] for k in stored]) if (
-            has_lines and stored) else {}
+        old_lines = (
+            repo.fetch_lines(self.conn, self.tenant_id, [k[0] for k in stored])
+            if (has_lines and stored)
+            else {}
+        )
         inserts: list[Row] = []
         updates: list[Row] = []
         new_lines: dict[str, list[Row]] = {}
@@ -356,8 +402,12 @@ class Batch:
                     new_lines[row["id"]] = lines
                 self._record(kind, item, "created", item.row)
             elif _same(old, row) and (not has_lines or old_lines.get(row["id"], []) == lines):
-                self._record(kind, item, "unchanged", {**old, "_lines": old_lines.get(row["id"])}
-                             if has_lines else old)
+                self._record(
+                    kind,
+                    item,
+                    "unchanged",
+                    {**old, "_lines": old_lines.get(row["id"])} if has_lines else old,
+                )
             else:
                 updates.append(row)
                 if has_lines:
@@ -387,13 +437,14 @@ def _pydantic_problems(exc: ValidationError, path: str, line: int | None) -> lis
         loc = ".".join(str(p) for p in err["loc"])
         message = err["msg"]
         if message.startswith("Value error, "):
-            message = message[len("Value error, "):]
+            message = message[len("Value error, ") :]
         out.append(Problem(f"{path}.{loc}" if loc else path, err["type"], message, line))
     return out
 
 
-def single_upsert(conn: Connection, tenant_id: int, kind: Kind, key: dict[str, Any],
-                  data: Any) -> Outcome:
+def single_upsert(
+    conn: Connection, tenant_id: int, kind: Kind, key: dict[str, Any], data: Any
+) -> Outcome:
     """Upsert one record (the ``PUT`` path).  Raises ValidationFailed or Conflict."""
     batch = Batch(conn, tenant_id, keep_outcomes=True)
     batch.add(kind.name, data, key=key)

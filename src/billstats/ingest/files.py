@@ -51,21 +51,29 @@ def describe(path: Path, kind: str | None = None) -> Source:
         fmt = "ndjson" if _first_byte(path, compressed) in (b"{", b"") else "csv"
     if fmt == "ndjson":
         if kind is not None:
-            raise BillstatsError("--kind applies to CSV files; NDJSON lines name their kind",
-                                 400, "invalid_option")
+            raise BillstatsError(
+                "--kind applies to CSV files; NDJSON lines name their kind", 400, "invalid_option"
+            )
         return Source(path, fmt, compressed, None)
     chosen = kind or stem
     found = KINDS.get(chosen)
     if found is None:
         hint = "" if kind else f" (inferred from the file name {path.name!r}; pass --kind)"
-        raise BillstatsError(f"unknown kind {chosen!r}{hint}; one of {', '.join(sorted(KINDS))}",
-                             400, "unknown_kind")
+        raise BillstatsError(
+            f"unknown kind {chosen!r}{hint}; one of {', '.join(sorted(KINDS))}", 400, "unknown_kind"
+        )
     return Source(path, fmt, compressed, found)
 
 
-def import_file(conn: Connection, tenant_id: int, source: Source, *,
-                progress: Progress | None = None, chunk_size: int = 20_000,
-                max_line_bytes: int = MAX_LINE_BYTES) -> dict[str, Any]:
+def import_file(
+    conn: Connection,
+    tenant_id: int,
+    source: Source,
+    *,
+    progress: Progress | None = None,
+    chunk_size: int = 20_000,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> dict[str, Any]:
     """Import a file all-or-nothing inside the caller's transaction; the HTTP endpoint's summary.
 
     Raises :class:`ValidationFailed` listing the problems (with line numbers).
@@ -120,15 +128,19 @@ def _open(source: Source, progress: Progress | None) -> Iterator[IO[bytes]]:
     total = os.path.getsize(source.path)
     with source.path.open("rb", buffering=0) as raw:
         counted: IO[bytes] = io.BufferedReader(_Counting(raw, total, progress), 1 << 20)
-        stream = cast(IO[bytes], gzip.GzipFile(fileobj=counted, mode="rb")) if (
-            source.compressed) else counted
+        stream = (
+            cast(IO[bytes], gzip.GzipFile(fileobj=counted, mode="rb"))
+            if (source.compressed)
+            else counted
+        )
         try:
             yield stream
         except (OSError, EOFError) as exc:
             if isinstance(exc, FileNotFoundError):
                 raise
-            raise BillstatsError(f"cannot read {source.path.name}: {exc}", 400,
-                                 "unreadable_file") from None
+            raise BillstatsError(
+                f"cannot read {source.path.name}: {exc}", 400, "unreadable_file"
+            ) from None
         finally:
             stream.close()
     if progress is not None:
@@ -155,8 +167,9 @@ def _bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes]:
 # -- CSV -------------------------------------------------------------------------------------
 
 
-def iter_csv(stream: IO[bytes], kind: Kind, max_line_bytes: int = MAX_LINE_BYTES
-             ) -> Iterator[Record]:
+def iter_csv(
+    stream: IO[bytes], kind: Kind, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[Record]:
     """(line, {"kind", "data"}, problem) per CSV row: header = field names, empty cell = absent."""
     if csv.field_size_limit() < max_line_bytes:
         csv.field_size_limit(max_line_bytes)
@@ -215,22 +228,40 @@ def _header(kind: Kind, header: list[str]) -> list[Converter | None]:
     seen: set[str] = set()
     for n, name in enumerate(header, start=1):
         if name in seen:
-            problems.append(Problem(f"header.{name}", "duplicate_column",
-                                    f"column {name!r} appears twice", 1))
+            problems.append(
+                Problem(f"header.{name}", "duplicate_column", f"column {name!r} appears twice", 1)
+            )
         elif name not in types:
-            problems.append(Problem(f"header.{name or n}", "unknown_column", (
-                f"{kind.name} have no field {name!r}; fields: {', '.join(types)}"), 1))
+            problems.append(
+                Problem(
+                    f"header.{name or n}",
+                    "unknown_column",
+                    (f"{kind.name} have no field {name!r}; fields: {', '.join(types)}"),
+                    1,
+                )
+            )
         seen.add(name)
     if problems:
         raise ValidationFailed(problems)
     return [_CONVERTERS.get(types[name]) for name in header]
 
 
-def _row(kind: Kind, header: list[str], converters: list[Converter | None], cells: list[str],
-         line: int) -> list[Record]:
+def _row(
+    kind: Kind, header: list[str], converters: list[Converter | None], cells: list[str], line: int
+) -> list[Record]:
     if len(cells) != len(header):
-        return [(line, None, Problem("", "wrong_cell_count", (
-            f"{len(cells)} cells where the header has {len(header)} columns"), line))]
+        return [
+            (
+                line,
+                None,
+                Problem(
+                    "",
+                    "wrong_cell_count",
+                    (f"{len(cells)} cells where the header has {len(header)} columns"),
+                    line,
+                ),
+            )
+        ]
     data: dict[str, Any] = {}
     bad: list[Record] = []
     for name, convert, cell in zip(header, converters, cells, strict=True):

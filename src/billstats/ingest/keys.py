@@ -26,7 +26,9 @@ def check_id(value: Any, path: str) -> Problem | None:
     return None
 
 
-def extract_key(kind: Kind, data: dict[str, Any], path: str) -> tuple[dict[str, Any], list[Problem]]:
+def extract_key(
+    kind: Kind, data: dict[str, Any], path: str
+) -> tuple[dict[str, Any], list[Problem]]:
     """Take the key fields out of ``data`` (mutates it) and validate them."""
     if kind.key_cols == ("id",):
         value = data.pop("id", None)
@@ -46,7 +48,9 @@ def extract_key(kind: Kind, data: dict[str, Any], path: str) -> tuple[dict[str, 
         try:
             parsed = date.fromisoformat(day)
         except ValueError:
-            problems.append(Problem(f"{path}.date", "invalid_date", f"{day} is not a calendar date"))
+            problems.append(
+                Problem(f"{path}.date", "invalid_date", f"{day} is not a calendar date")
+            )
     if problems or parsed is None or not isinstance(currency, str):
         return {}, problems
     return {"currency": currency.upper(), "day": parsed}, []

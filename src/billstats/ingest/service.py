@@ -27,19 +27,22 @@ def parse_json_body(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BillstatsError(f"request body is not valid JSON: {exc}", 400,
-                             "invalid_json") from None
+        raise BillstatsError(
+            f"request body is not valid JSON: {exc}", 400, "invalid_json"
+        ) from None
 
 
-def upsert(conn: Connection, tenant_id: int, kind: Kind, key: dict[str, Any],
-           body: bytes) -> dict[str, Any]:
+def upsert(
+    conn: Connection, tenant_id: int, kind: Kind, key: dict[str, Any], body: bytes
+) -> dict[str, Any]:
     data = parse_json_body(body)
     if isinstance(data, dict):
         data = dict(data)
         for col in ("id",) if kind.key_cols == ("id",) else ():
             if col in data and data.pop(col) != key[col]:
-                raise ValidationFailed([Problem(col, "id_mismatch",
-                                                "body id differs from the URL")])
+                raise ValidationFailed(
+                    [Problem(col, "id_mismatch", "body id differs from the URL")]
+                )
     outcome = single_upsert(conn, tenant_id, kind, key, data)
     record = get(conn, tenant_id, kind, key)
     return {"result": outcome.result, "data": record}
@@ -58,15 +61,17 @@ def key_from_path(kind: Kind, raw: dict[str, str]) -> dict[str, Any]:
 
 
 def get(conn: Connection, tenant_id: int, kind: Kind, key: dict[str, Any]) -> dict[str, Any]:
-    found = repo.fetch_by_keys(conn, kind.table, tenant_id, kind.key_cols,
-                               [tuple(key[c] for c in kind.key_cols)])
+    found = repo.fetch_by_keys(
+        conn, kind.table, tenant_id, kind.key_cols, [tuple(key[c] for c in kind.key_cols)]
+    )
     if not found:
         raise NotFound(f"no {kind.name} {'/'.join(str(v) for v in key.values())}")
     return _render(conn, tenant_id, kind, list(found.values()))[0]
 
 
-def _render(conn: Connection, tenant_id: int, kind: Kind,
-            rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _render(
+    conn: Connection, tenant_id: int, kind: Kind, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     if kind.name == "invoices" and rows:
         lines = repo.fetch_lines(conn, tenant_id, [r["id"] for r in rows])
         rows = [{**r, "_lines": lines.get(r["id"], [])} for r in rows]
@@ -104,8 +109,9 @@ def _filter_value(kind: Kind, name: str, raw: str) -> Any:
     return raw.upper() if name == "currency" else raw
 
 
-def list_records(conn: Connection, tenant_id: int, kind: Kind,
-                 params: dict[str, str]) -> dict[str, Any]:
+def list_records(
+    conn: Connection, tenant_id: int, kind: Kind, params: dict[str, str]
+) -> dict[str, Any]:
     table = kind.table
     params = dict(params)
     limit_raw = params.pop("limit", str(DEFAULT_PAGE))
@@ -128,25 +134,35 @@ def list_records(conn: Connection, tenant_id: int, kind: Kind,
         stmt = stmt.where(col >= at if bound == "since" else col < at)
     for name, raw in params.items():
         if name not in kind.filters:
-            allowed = ", ".join([*kind.filters, "since", "until", "cursor", "limit"]
-                                if kind.time_column else [*kind.filters, "cursor", "limit"])
-            raise BillstatsError(f"unknown parameter {name!r}; {kind.name} accept {allowed}", 400,
-                                 "invalid_filter")
+            allowed = ", ".join(
+                [*kind.filters, "since", "until", "cursor", "limit"]
+                if kind.time_column
+                else [*kind.filters, "cursor", "limit"]
+            )
+            raise BillstatsError(
+                f"unknown parameter {name!r}; {kind.name} accept {allowed}", 400, "invalid_filter"
+            )
         stmt = stmt.where(table.c[name] == _filter_value(kind, name, raw))
     key_cols = [table.c[c] for c in kind.key_cols]
     if cursor:
         values = _decode_cursor(kind, cursor)
         from sqlalchemy import tuple_
 
-        stmt = stmt.where(tuple_(*key_cols) > tuple_(*values)) if len(key_cols) > 1 else stmt.where(
-            key_cols[0] > values[0])
+        stmt = (
+            stmt.where(tuple_(*key_cols) > tuple_(*values))
+            if len(key_cols) > 1
+            else stmt.where(key_cols[0] > values[0])
+        )
     stmt = stmt.order_by(*key_cols).limit(limit + 1)
     rows = [dict(r) for r in conn.execute(stmt).mappings()]
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _encode_cursor([rows[-1][c] for c in kind.key_cols]) if has_more else None
-    return {"data": _render(conn, tenant_id, kind, rows), "has_more": has_more,
-            "next_cursor": next_cursor}
+    return {
+        "data": _render(conn, tenant_id, kind, rows),
+        "has_more": has_more,
+        "next_cursor": next_cursor,
+    }
 
 
 def history(conn: Connection, tenant_id: int, kind: Kind, sub_id: str) -> dict[str, Any]:
@@ -165,14 +181,18 @@ def history(conn: Connection, tenant_id: int, kind: Kind, sub_id: str) -> dict[s
 # -- bulk ------------------------------------------------------------------------------------
 
 
-def iter_ndjson(lines: Iterable[bytes],
-                max_line_bytes: int) -> Iterator[tuple[int, Any, Problem | None]]:
+def iter_ndjson(
+    lines: Iterable[bytes], max_line_bytes: int
+) -> Iterator[tuple[int, Any, Problem | None]]:
     """(line number, parsed object, problem) for each non-blank line."""
     loads = orjson.loads
     for number, raw in enumerate(lines, start=1):
         if len(raw) > max_line_bytes:
-            yield number, None, Problem("", "line_too_long",
-                                        f"line exceeds {max_line_bytes} bytes", number)
+            yield (
+                number,
+                None,
+                Problem("", "line_too_long", f"line exceeds {max_line_bytes} bytes", number),
+            )
             continue
         try:
             obj = loads(raw)
@@ -184,17 +204,21 @@ def iter_ndjson(lines: Iterable[bytes],
 
 
 def import_records(
-    conn: Connection, tenant_id: int, records: Iterable[tuple[int, Any, Problem | None]],
-    *, chunk_size: int = 5000, max_records: int | None = None,
-    progress: Any = None, pipeline: bool = True,
+    conn: Connection,
+    tenant_id: int,
+    records: Iterable[tuple[int, Any, Problem | None]],
+    *,
+    chunk_size: int = 5000,
+    max_records: int | None = None,
+    progress: Any = None,
+    pipeline: bool = True,
 ) -> dict[str, Any]:
     """Import (line, {"kind", "data"}) records all-or-nothing.  Raises ValidationFailed.
 
     With ``pipeline``, chunks of append-only records are written in the background while the
     next ones are validated (see :class:`Batch`).
     """
-    batch = Batch(conn, tenant_id, chunk_size=chunk_size, now=datetime.now(UTC),
-                  pipeline=pipeline)
+    batch = Batch(conn, tenant_id, chunk_size=chunk_size, now=datetime.now(UTC), pipeline=pipeline)
     add = batch.add
     limit = max_records if max_records is not None else -1
     count = 0
@@ -212,8 +236,14 @@ def import_records(
             elif type(obj) is dict and len(obj) == 2 and "kind" in obj and "data" in obj:
                 add(obj["kind"], obj["data"], line=line)
             elif not isinstance(obj, dict) or set(obj) - {"kind", "data"} or "kind" not in obj:
-                batch._report(Problem("", "invalid_line",
-                                      'each line must be {"kind": "<kind>", "data": {...}}', line))
+                batch._report(
+                    Problem(
+                        "",
+                        "invalid_line",
+                        'each line must be {"kind": "<kind>", "data": {...}}',
+                        line,
+                    )
+                )
             else:
                 add(obj["kind"], obj.get("data"), line=line)
             if progress is not None:

@@ -20,8 +20,11 @@ from billstats.db import tables as t
 from billstats.ingest import repository as repo
 
 Row = dict[str, Any]
-_STATE = [c.name for c in t.subscription_versions.c
-          if c.name not in ("tenant_id", "subscription_id", "version", "effective_at", "recorded_at")]
+_STATE = [
+    c.name
+    for c in t.subscription_versions.c
+    if c.name not in ("tenant_id", "subscription_id", "version", "effective_at", "recorded_at")
+]
 
 
 def _state(row: Row) -> Row:
@@ -52,8 +55,13 @@ def apply_subscription(
     _insert_version(conn, tenant_id, sub_id, version, eff, now, state)
     latest = repo.latest_version(conn, tenant_id, sub_id)
     assert latest is not None
-    new_row = {"tenant_id": tenant_id, "id": sub_id, **_state(latest),
-               "effective_at": latest["effective_at"], "version": latest["version"]}
+    new_row = {
+        "tenant_id": tenant_id,
+        "id": sub_id,
+        **_state(latest),
+        "effective_at": latest["effective_at"],
+        "version": latest["version"],
+    }
     repo.save_current_subscription(conn, new_row, exists=True)
     return "updated", new_row
 
@@ -77,9 +85,26 @@ def _first(conn: Connection, tenant_id: int, sub_id: str) -> Row | None:
     return versions[0] if versions else None
 
 
-def _insert_version(conn: Connection, tenant_id: int, sub_id: str, version: int,
-                    eff: datetime, now: datetime, state: Row) -> None:
-    repo.insert_rows(conn, t.subscription_versions, [{
-        "tenant_id": tenant_id, "subscription_id": sub_id, "version": version,
-        "effective_at": eff, "recorded_at": now, **state,
-    }])
+def _insert_version(
+    conn: Connection,
+    tenant_id: int,
+    sub_id: str,
+    version: int,
+    eff: datetime,
+    now: datetime,
+    state: Row,
+) -> None:
+    repo.insert_rows(
+        conn,
+        t.subscription_versions,
+        [
+            {
+                "tenant_id": tenant_id,
+                "subscription_id": sub_id,
+                "version": version,
+                "effective_at": eff,
+                "recorded_at": now,
+                **state,
+            }
+        ],
+    )

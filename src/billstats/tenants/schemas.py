@@ -16,5 +16,9 @@ class Tenant:
         return ZoneInfo(self.timezone)
 
     def as_dict(self) -> dict[str, object]:
-        return {"tenant_id": self.id, "name": self.name, "timezone": self.timezone,
-                "currency": self.currency}
+        return {
+            "tenant_id": self.id,
+            "name": self.name,
+            "timezone": self.timezone,
+            "currency": self.currency,
+        }

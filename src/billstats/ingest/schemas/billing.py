@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from billstats.ingest.schemas.common import (
+    _DECIMAL_SCHEMA,
     Currency,
     Flag,
     Id,
@@ -19,7 +20,6 @@ from billstats.ingest.schemas.common import (
     Quantity,
     Record,
     Timestamp,
-    _DECIMAL_SCHEMA,
     _decimal,
 )
 
@@ -119,9 +119,7 @@ class Invoice(Record):
     def _totals(self) -> Invoice:
         expected = sum((line.amount for line in self.lines), Decimal(0)) + self.tax_amount
         if expected != self.total:
-            raise ValueError(
-                f"total {self.total} does not equal the lines plus tax ({expected})"
-            )
+            raise ValueError(f"total {self.total} does not equal the lines plus tax ({expected})")
         if self.due_at is not None and self.due_at < self.issued_at:
             raise ValueError("due_at must not be before issued_at")
         if self.status == "paid" and self.paid_at is None:

@@ -105,8 +105,9 @@ NO_NUL = r"^[^\x00]*$"
 
 
 def _text(max_length: int, min_length: int = 0) -> StringConstraints:
-    return StringConstraints(strict=True, min_length=min_length, max_length=max_length,
-                             pattern=NO_NUL)
+    return StringConstraints(
+        strict=True, min_length=min_length, max_length=max_length, pattern=NO_NUL
+    )
 
 
 Name = Annotated[str, _text(500, min_length=1)]
