@@ -270,10 +270,19 @@ class Batch:
         if not ready:
             return
         ready = checks.before_write(self, kind, ready)
-        # Split so that each group holds one record per key (repeats apply in order).
         if len({item.key_tuple for item in ready}) == len(ready):
             self._write(kind, ready)
             return
+        if not kind.versioned and not kind.append_only:
+            # Repeats of a key: the last one wins; the earlier ones change nothing themselves.
+            last = {item.key_tuple: item for item in ready}
+            for item in ready:
+                if last[item.key_tuple] is not item:
+                    self._record(kind, item, "unchanged", None)
+            self._write(kind, list(last.values()))
+            return
+        # Split so that each group holds one record per key (repeats apply in order: each change
+        # of a subscription becomes a version; append-only repeats must match).
         while ready:
             seen: set[tuple[Any, ...]] = set()
             group: list[Incoming] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gc
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,7 +12,6 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
-from billstats.db import tables as t
 from billstats.errors import BillstatsError, NotFound, PayloadTooLarge, Problem, ValidationFailed
 from billstats.ingest import repository as repo
 from billstats.ingest.engine import Batch, BatchResult, single_upsert
@@ -21,6 +21,7 @@ from billstats.ingest.schemas.common import _timestamp
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
+_LIMIT = re.compile(r"[0-9]{1,4}")
 
 
 def parse_json_body(body: bytes) -> Any:
@@ -93,6 +94,8 @@ def _decode_cursor(kind: Kind, cursor: str) -> list[Any]:
             values = [values[0], date.fromisoformat(values[1])]
         if not all(isinstance(v, (str, date)) for v in values):
             raise ValueError
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ValueError
         return values
     except (ValueError, orjson.JSONDecodeError, TypeError):
         raise BillstatsError("invalid cursor", 400, "invalid_cursor") from None
@@ -106,6 +109,8 @@ def _filter_value(kind: Kind, name: str, raw: str) -> Any:
         return raw == "true"
     if len(raw) > 128:
         raise BillstatsError(f"filter {name} is too long", 400, "invalid_filter")
+    if "\x00" in raw:
+        raise BillstatsError(f"filter {name} must not contain NUL", 400, "invalid_filter")
     return raw.upper() if name == "currency" else raw
 
 
@@ -115,7 +120,7 @@ def list_records(
     table = kind.table
     params = dict(params)
     limit_raw = params.pop("limit", str(DEFAULT_PAGE))
-    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= MAX_PAGE:
+    if not _LIMIT.fullmatch(limit_raw) or not 1 <= int(limit_raw) <= MAX_PAGE:
         raise BillstatsError(f"limit must be an integer from 1 to {MAX_PAGE}", 400, "invalid_limit")
     limit = int(limit_raw)
     stmt = select(table).where(table.c.tenant_id == tenant_id)
@@ -254,10 +259,3 @@ def import_records(
         if collecting:
             gc.enable()
     return {"result": "ok", "records": result.total, "kinds": result.summary()}
-
-
-def load_tenant_row(conn: Connection, tenant_id: int) -> dict[str, Any]:
-    row = conn.execute(select(t.tenants).where(t.tenants.c.id == tenant_id)).mappings().first()
-    if row is None:
-        raise NotFound("tenant not found")
-    return dict(row)
