@@ -5,6 +5,7 @@ Domain code calls these helpers and never asks which database it runs on.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     event,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -96,6 +98,37 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
         finally:
             tx.rollback()
+
+
+def lock_for_write(conn: Connection, tenant_id: int, key: str | None = None) -> None:
+    """Serialise writers that could race to create the same record, until the transaction ends.
+
+    With ``key`` (one record, the ``PUT`` path) the caller shares the tenant with other
+    single-record writers and excludes writers of the same key; without it (a bulk import) the
+    caller has the tenant's ingest to itself.  SQLite runs one writer at a time already.
+    """
+    if conn.dialect.name == "sqlite":
+        return
+    if key is None:
+        conn.execute(text(_TENANT_LOCK), _lock_ns(tenant_id))
+        return
+    digest = hashlib.blake2b(f"{tenant_id}\x00{key}".encode(), digest_size=8).digest()
+    conn.execute(
+        text(_KEY_LOCK), {**_lock_ns(tenant_id), "k": int.from_bytes(digest, "big", signed=True)}
+    )
+
+
+_TENANT_LOCK = "SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:tenant AS integer))"
+# Shared tenant lock first, then the key's own (select-list items evaluate left to right).
+_KEY_LOCK = (
+    "SELECT pg_advisory_xact_lock_shared(CAST(:ns AS integer), CAST(:tenant AS integer)), "
+    "pg_advisory_xact_lock(CAST(:k AS bigint))"
+)
+
+
+def _lock_ns(tenant_id: int) -> dict[str, int]:
+    # The two-integer lock space, namespaced so other users of advisory locks do not collide.
+    return {"ns": 0x62737461, "tenant": tenant_id}  # "bsta"
 
 
 # -- bulk writes --------------------------------------------------------------------------------

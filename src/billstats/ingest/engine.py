@@ -19,7 +19,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError, create_model
 from sqlalchemy import Connection
 
-from billstats.db.dialect import insert_new_or_compare, start_insert_new_or_compare
+from billstats.db.dialect import (
+    insert_new_or_compare,
+    lock_for_write,
+    start_insert_new_or_compare,
+)
 from billstats.errors import Conflict, Problem, ValidationFailed
 from billstats.ingest import checks
 from billstats.ingest import repository as repo
@@ -455,6 +459,7 @@ def single_upsert(
     conn: Connection, tenant_id: int, kind: Kind, key: dict[str, Any], data: Any
 ) -> Outcome:
     """Upsert one record (the ``PUT`` path).  Raises ValidationFailed or Conflict."""
+    lock_for_write(conn, tenant_id, "\x00".join([kind.name, *map(str, key.values())]))
     batch = Batch(conn, tenant_id, keep_outcomes=True)
     batch.add(kind.name, data, key=key)
     try:

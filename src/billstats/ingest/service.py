@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from billstats.db.dialect import lock_for_write
 from billstats.errors import BillstatsError, NotFound, PayloadTooLarge, Problem, ValidationFailed
 from billstats.ingest import repository as repo
 from billstats.ingest.engine import Batch, BatchResult, single_upsert
@@ -223,6 +224,7 @@ def import_records(
     With ``pipeline``, chunks of append-only records are written in the background while the
     next ones are validated (see :class:`Batch`).
     """
+    lock_for_write(conn, tenant_id)
     batch = Batch(conn, tenant_id, chunk_size=chunk_size, now=datetime.now(UTC), pipeline=pipeline)
     add = batch.add
     limit = max_records if max_records is not None else -1
