@@ -1,10 +1,27 @@
-"""The one place that lists the routers."""
+"""The one place that lists the routers and the error format of each surface."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from billstats.ingest.endpoints import router as ingest_router
+from billstats.surfaces.devkit.endpoints import router as devkit_router
+from billstats.surfaces.fynn.endpoints import router as fynn_router
+from billstats.surfaces.pabbly.endpoints import router as pabbly_router
+from billstats.surfaces.portal.endpoints import router as portal_router
+from billstats.surfaces.vobiz.endpoints import router as vobiz_router
 from billstats.tenants.endpoints import router as tenant_router
+from billstats.web.errors import ErrorFormat
 
-ROUTERS: list[APIRouter] = [tenant_router, ingest_router]
+ROUTERS: list[APIRouter] = [
+    tenant_router,
+    ingest_router,
+    pabbly_router,
+    devkit_router,
+    fynn_router,
+    portal_router,
+    vobiz_router,
+]
+
+# Surfaces whose errors take a vendor's shape; every other path gets the native format.
+ERROR_FORMATS: list[ErrorFormat] = []

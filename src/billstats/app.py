@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from billstats import __version__
-from billstats.api import ROUTERS
+from billstats.api import ERROR_FORMATS, ROUTERS
 from billstats.config import Settings
 from billstats.db.engine import make_engine
 from billstats.db.migrate import upgrade
@@ -24,7 +24,7 @@ def create_app(
     app = FastAPI(title="billstats", version=__version__, default_response_class=JSON)
     app.state.settings = settings
     app.state.engine = engine
-    errors.install(app)
+    errors.install(app, ERROR_FORMATS)
     for router in ROUTERS:
         app.include_router(router)
 

@@ -25,10 +25,14 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     max_ndjson_line_bytes: int = 1024 * 1024
     import_chunk_size: int = 5000
+    # Signs access tokens (OAuth2) and portal tokens.  None: a random key is generated on first
+    # use and kept in the database (table server_secrets), so tokens survive restarts.
+    secret_key: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
             database_url=os.environ.get("BILLSTATS_DATABASE_URL") or default_database_url(),
             sqlite_synchronous=os.environ.get("BILLSTATS_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
+            secret_key=os.environ.get("BILLSTATS_SECRET_KEY") or None,
         )

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from billstats.auth import service as auth_service
+from billstats.cli import partners as partner_commands
+from billstats.cli import portal as portal_commands
 from billstats.cli.context import engine, handles_errors, print_json
 from billstats.cli.demo import demo as demo_command
 from billstats.cli.imports import import_command
@@ -24,6 +26,8 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="key")
 app.command("demo")(demo_command)
 app.command("import")(import_command)
+portal_commands.register(app)
+partner_commands.register(app)
 
 
 @app.command()

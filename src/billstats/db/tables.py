@@ -68,6 +68,31 @@ api_keys = Table(
     UniqueConstraint("key_id"),
 )
 
+# Partner credentials of the partner surface (X-Auth-ID / X-Auth-Token).  ``auth_id`` is global:
+# the headers carry no tenant.  Only a hash of the token is stored.
+partner_credentials = Table(
+    "partner_credentials",
+    metadata,
+    _tenant(),
+    Column("auth_id", String(32), primary_key=True),
+    Column("partner_id", String(ID), nullable=False),
+    Column("token_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    UniqueConstraint("auth_id"),
+    Index(None, "tenant_id", "partner_id"),
+)
+
+# Server-wide secrets that must survive restarts (e.g. the key that signs access and portal
+# tokens when none is configured).  Generated on first use, never a built-in default.
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 products = Table(
     "products",
     metadata,

@@ -1,15 +1,36 @@
-"""Rendering errors in the native format: {"error": {"code", "message", "problems"}}."""
+"""Error rendering: one handler per exception type, one format per surface.
+
+Every error is a :class:`BillstatsError` (FastAPI's own validation and routing errors are turned
+into one).  A surface (a vendor-compatible API) registers an :class:`ErrorFormat` for its path
+prefixes; everything else gets the native format ``{"error": {"code", "message", "problems"}}``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
-from billstats.errors import BillstatsError
+from billstats.errors import BillstatsError, Problem
 from billstats.web.responses import JSON
+
+
+@dataclass(frozen=True)
+class ErrorFormat:
+    """How one surface renders errors, for the request paths starting with ``prefixes``."""
+
+    prefixes: tuple[str, ...]
+    render: Callable[[Request, BillstatsError], Response]
+    # FastAPI's request validation errors; None: rendered by ``render`` as a 422.
+    render_validation: Callable[[Request, RequestValidationError], Response] | None = None
+
+    def matches(self, path: str) -> bool:
+        return any(path == p.rstrip("/") or path.startswith(p) for p in self.prefixes)
 
 
 def native_body(
@@ -21,33 +42,47 @@ def native_body(
     return {"error": error}
 
 
-def install(app: FastAPI) -> None:
+def render_native(_request: Request, exc: BillstatsError) -> Response:
+    problems = [p.as_dict() for p in exc.problems] if exc.problems else None
+    return JSON(
+        native_body(exc.code, exc.message, problems), exc.status_code, headers=exc.headers or None
+    )
+
+
+NATIVE = ErrorFormat(prefixes=("/",), render=render_native)
+
+
+def validation_error(exc: RequestValidationError) -> BillstatsError:
+    problems = [
+        Problem(".".join(str(p) for p in err["loc"]), err["type"], err["msg"])
+        for err in exc.errors()
+    ]
+    return BillstatsError("invalid request", 422, "validation_error", problems)
+
+
+def http_error(exc: StarletteHTTPException) -> BillstatsError:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return BillstatsError(
+        str(exc.detail), exc.status_code, code, headers=dict(getattr(exc, "headers", None) or {})
+    )
+
+
+def install(app: FastAPI, formats: Sequence[ErrorFormat] = ()) -> None:
+    def format_for(request: Request) -> ErrorFormat:
+        path = request.url.path
+        return next((f for f in formats if f.matches(path)), NATIVE)
+
     @app.exception_handler(BillstatsError)
-    async def _billstats(_req: Request, exc: BillstatsError) -> JSON:
-        problems = [p.as_dict() for p in exc.problems] if exc.problems else None
-        return JSON(
-            native_body(exc.code, exc.message, problems),
-            exc.status_code,
-            headers=exc.headers or None,
-        )
+    async def _billstats(request: Request, exc: BillstatsError) -> Response:
+        return format_for(request).render(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_req: Request, exc: RequestValidationError) -> JSON:
-        problems = [
-            {
-                "path": ".".join(str(p) for p in err["loc"]),
-                "code": err["type"],
-                "message": err["msg"],
-            }
-            for err in exc.errors()
-        ]
-        return JSON(native_body("validation_error", "invalid request", problems), 422)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        fmt = format_for(request)
+        if fmt.render_validation is not None:
+            return fmt.render_validation(request, exc)
+        return fmt.render(request, validation_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException) -> JSON:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSON(
-            native_body(code, str(exc.detail)),
-            exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return format_for(request).render(request, http_error(exc))

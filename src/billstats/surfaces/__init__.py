@@ -1,0 +1,1 @@
+"""The vendor-compatible dashboard APIs: thin adapters over billstats.metrics."""

@@ -1,0 +1,1 @@
+"""devkit-compatible surface."""

@@ -1,0 +1,1 @@
+"""fynn-compatible surface."""

@@ -1,0 +1,7 @@
+"""Endpoints of the fynn-compatible surface."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=True)

@@ -1,0 +1,1 @@
+"""pabbly-compatible surface."""

@@ -1,0 +1,1 @@
+"""portal-compatible surface."""

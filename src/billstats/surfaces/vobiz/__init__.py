@@ -1,0 +1,1 @@
+"""vobiz-compatible surface."""
