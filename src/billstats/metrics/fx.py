@@ -1,0 +1,78 @@
+"""Conversion into the tenant's reporting currency with the ``fx_rates`` of each amount's day.
+
+A rate is "units of the reporting currency per unit of the currency" on one calendar day (the
+tenant's zone); amounts in the reporting currency need no rate.  A missing rate is an error that
+names the currency and the day: numbers are never silently converted with a wrong rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import Connection, select
+
+from billstats.db import tables as t
+from billstats.errors import BillstatsError
+from billstats.ingest.schemas.usage import RATE_DIGITS
+
+_SCALE = 10**RATE_DIGITS
+
+
+class MissingRate(BillstatsError):
+    def __init__(self, currency: str, day: date, reporting: str) -> None:
+        super().__init__(
+            f"no exchange rate for {currency} on {day.isoformat()} (to {reporting}); "
+            f"add it with PUT /v1/fx_rates/{currency}/{day.isoformat()}",
+            422,
+            "missing_fx_rate",
+        )
+        self.currency = currency
+        self.day = day
+
+
+class Converter:
+    """Converts (currency, day, micros) into exact reporting-currency micros."""
+
+    def __init__(self, reporting: str, rates: dict[tuple[str, date], int]) -> None:
+        self.reporting = reporting
+        self._rates = rates
+
+    def rate(self, currency: str, day: date) -> Fraction:
+        if currency == self.reporting:
+            return Fraction(1)
+        scaled = self._rates.get((currency, day))
+        if scaled is None:
+            raise MissingRate(currency, day, self.reporting)
+        return Fraction(scaled, _SCALE)
+
+    def convert(self, micros: int, currency: str, day: date) -> Fraction:
+        return micros * self.rate(currency, day) if micros else Fraction(0)
+
+    def total(self, amounts: Iterable[tuple[str, date, int]]) -> Fraction:
+        """The exact sum of many (currency, day, micros) amounts in the reporting currency."""
+        return sum((self.convert(m, c, d) for c, d, m in amounts), Fraction(0))
+
+
+def load_converter(
+    conn: Connection,
+    tenant_id: int,
+    reporting: str,
+    currencies: Iterable[str],
+    first: date,
+    last: date,
+) -> Converter:
+    """The rates a computation over days ``first``..``last`` may need (only foreign currencies)."""
+    foreign = sorted({c for c in currencies if c != reporting})
+    rates: dict[tuple[str, date], int] = {}
+    if foreign:
+        fx = t.fx_rates
+        query = select(fx.c.currency, fx.c.day, fx.c.rate).where(
+            fx.c.tenant_id == tenant_id,
+            fx.c.currency.in_(foreign),
+            fx.c.day >= first,
+            fx.c.day <= last,
+        )
+        rates = {(r.currency, r.day): r.rate for r in conn.execute(query)}
+    return Converter(reporting, rates)
