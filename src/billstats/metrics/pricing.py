@@ -73,7 +73,7 @@ def months_per_interval(unit: str, count: int) -> Fraction:
 def round_minor(value: Fraction, currency: str) -> int:
     """Round exact micros to the currency's minor unit (half-even), as integer micros."""
     step: int = 10 ** max(0, 6 - minor_exponent(currency))
-    steps = int(round(value / step))  # Fraction.__round__ is half-even
+    steps = round(value / step)  # Fraction.__round__ is half-even
     return steps * step
 
 
