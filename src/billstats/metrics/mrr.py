@@ -1,0 +1,197 @@
+"""Monthly recurring revenue: MRR at an instant, cancellations, and daily MRR movements.
+
+Definitions (full text in ``docs/metrics/mrr.md``):
+
+- A subscription contributes ``pricing.monthly_value`` (plan amount x quantity, less a
+  ``forever`` discount, per month, rounded to the currency's minor unit) while its phase is
+  ``active`` or ``past_due`` (see :mod:`billstats.metrics.mrr_timeline` for phases: not before
+  ``started_at``, not in trial before ``trial_ends_at``, not from ``ended_at`` on).
+- A **cancellation** happens at the instant a subscription goes from a live phase (trialing,
+  active, past_due, paused) to ended: the ``effective_at`` of the version whose status becomes
+  ``cancelled`` (or its ``ended_at``, when that lies later: cancel at period end), or the
+  ``ended_at`` of a version that names its end in advance.  Its ``mrr`` is the MRR the
+  subscription carried just before (0 when it was trialing or paused).
+- **Movements** compare each customer's MRR per currency at the close of consecutive local days
+  (:mod:`billstats.metrics.mrr_movements`).
+
+Every function loads the tenant's subscription versions once (one query) and walks the
+timelines in memory; :class:`MrrHistory` lets a caller reuse one load for several questions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from billstats.metrics.calendar import Span
+from billstats.metrics.mrr_movements import (
+    Close,
+    CustomerMovement,
+    DailyMovement,
+    Key,
+    closes,
+    day_close,
+)
+from billstats.metrics.mrr_movements import customer_movements as _customer_movements
+from billstats.metrics.mrr_movements import daily_series as _daily_series
+from billstats.metrics.mrr_timeline import ENDED, LIVE, Scope, Segment, load_segments
+
+__all__ = [
+    "Cancellation",
+    "CustomerMovement",
+    "DailyMovement",
+    "MrrHistory",
+    "cancellations",
+    "customer_movements",
+    "daily_movements",
+    "day_close",
+    "mrr_at",
+]
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """A subscription ending: when, and the MRR (micros) it carried just before."""
+
+    subscription_id: str
+    customer_id: str
+    currency: str
+    at: datetime
+    mrr: int
+
+
+class MrrHistory:
+    """The tenant's subscription timelines under one scope, loaded once."""
+
+    def __init__(self, segments: dict[str, list[Segment]], scope: Scope) -> None:
+        self.segments = segments
+        self.scope = scope
+        self._closes: dict[str, dict[Key, list[Close]]] = {}
+
+    @classmethod
+    def load(
+        cls,
+        conn: Connection,
+        tenant_id: int,
+        *,
+        livemode: bool = True,
+        product_id: str | None = None,
+    ) -> MrrHistory:
+        return cls(load_segments(conn, tenant_id), Scope(livemode, product_id))
+
+    def _included(self) -> list[Segment]:
+        return [s for segs in self.segments.values() for s in segs if self.scope.includes(s)]
+
+    def mrr_at(self, at: datetime) -> dict[str, int]:
+        """Currency -> MRR micros at instant ``at`` (changes effective at ``at`` included);
+        currencies without MRR are absent."""
+        totals: dict[str, int] = defaultdict(int)
+        for seg in self._included():
+            if seg.mrr and seg.covers(at):
+                totals[seg.currency] += seg.mrr
+        return {c: v for c, v in sorted(totals.items()) if v}
+
+    def cancellations(self, span: Span) -> list[Cancellation]:
+        """Cancellations effective in ``span``, ordered by instant then subscription id."""
+        out: list[Cancellation] = []
+        for segs in self.segments.values():
+            for prev, seg in pairwise(segs):
+                if (
+                    seg.phase == ENDED
+                    and prev.phase in LIVE
+                    and span.contains(seg.start)
+                    and self.scope.includes(prev)
+                ):
+                    out.append(
+                        Cancellation(
+                            prev.subscription_id,
+                            prev.customer_id,
+                            prev.currency,
+                            seg.start,
+                            prev.mrr,
+                        )
+                    )
+        out.sort(key=lambda c: (c.at, c.subscription_id))
+        return out
+
+    def closes(self, tz: ZoneInfo) -> dict[Key, list[Close]]:
+        """Per (customer, currency): its MRR at the close of each local day where it changed."""
+        name = tz.key
+        if name not in self._closes:
+            self._closes[name] = closes(self._included(), tz)
+        return self._closes[name]
+
+    def customer_movements(
+        self, first: date, last: date, tz: ZoneInfo, currency: str | None = None
+    ) -> list[CustomerMovement]:
+        return _customer_movements(self.closes(tz), first, last, currency)
+
+    def daily(
+        self, first: date, last: date, tz: ZoneInfo, currency: str | None = None
+    ) -> list[DailyMovement]:
+        return _daily_series(self.closes(tz), first, last, currency)
+
+
+def mrr_at(
+    conn: Connection,
+    tenant_id: int,
+    at: datetime,
+    *,
+    product_id: str | None = None,
+    livemode: bool = True,
+) -> dict[str, int]:
+    """Currency -> MRR micros at instant ``at``."""
+    history = MrrHistory.load(conn, tenant_id, livemode=livemode, product_id=product_id)
+    return history.mrr_at(at)
+
+
+def cancellations(
+    conn: Connection,
+    tenant_id: int,
+    span: Span,
+    *,
+    product_id: str | None = None,
+    livemode: bool = True,
+) -> list[Cancellation]:
+    """Cancellations effective in ``span`` (under a product filter: the product of the plan the
+    subscription had just before cancelling)."""
+    history = MrrHistory.load(conn, tenant_id, livemode=livemode, product_id=product_id)
+    return history.cancellations(span)
+
+
+def daily_movements(
+    conn: Connection,
+    tenant_id: int,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    *,
+    currency: str | None = None,
+    livemode: bool = True,
+    product_id: str | None = None,
+) -> list[DailyMovement]:
+    """One :class:`DailyMovement` per local day ``first``..``last`` and currency, ordered by
+    day then currency, for every currency with MRR at the close of some day up to ``last``."""
+    history = MrrHistory.load(conn, tenant_id, livemode=livemode, product_id=product_id)
+    return history.daily(first, last, tz, currency)
+
+
+def customer_movements(
+    conn: Connection,
+    tenant_id: int,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    *,
+    currency: str | None = None,
+    livemode: bool = True,
+    product_id: str | None = None,
+) -> list[CustomerMovement]:
+    """Every customer's MRR movement on local days ``first``..``last``."""
+    history = MrrHistory.load(conn, tenant_id, livemode=livemode, product_id=product_id)
+    return history.customer_movements(first, last, tz, currency)

@@ -1,0 +1,205 @@
+"""MRR movements: per customer and currency, day by day in the tenant's zone.
+
+A customer's MRR in a currency at the close of a local day is the sum of its subscriptions'
+MRR after every change dated before the next local midnight.  Comparing each day's close with
+the previous day's close classifies the change (at most one movement per customer, currency and
+day):
+
+- from 0 to > 0: ``new`` the first time the customer's close is ever positive, else
+  ``reactivation``;
+- up, from > 0: ``expansion``; down but still > 0: ``contraction``; down to 0: ``churn``.
+
+So ``revenue(d) = revenue(d-1) + new + reactivation + expansion - contraction - churn`` holds
+exactly for every day and currency (amounts are integer micros, each subscription's MRR is
+already rounded to the currency's minor unit).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from billstats.metrics.calendar import day_start, each_day, local_date
+from billstats.metrics.mrr_timeline import Segment
+
+NEW = "new"
+REACTIVATION = "reactivation"
+EXPANSION = "expansion"
+CONTRACTION = "contraction"
+CHURN = "churn"
+KINDS = (NEW, REACTIVATION, EXPANSION, CONTRACTION, CHURN)
+
+Key = tuple[str, str]  # (customer_id, currency)
+
+
+@dataclass(frozen=True)
+class CustomerMovement:
+    """One customer's MRR change in one currency on one local day (micros)."""
+
+    day: date
+    customer_id: str
+    currency: str
+    kind: str
+    before: int  # MRR at the close of the previous day
+    after: int  # MRR at the close of ``day``
+
+    @property
+    def amount(self) -> int:
+        """The movement's magnitude (always positive)."""
+        return abs(self.after - self.before)
+
+
+@dataclass(frozen=True)
+class DailyMovement:
+    """One currency's MRR on one local day (micros): the close and the day's movements."""
+
+    day: date
+    currency: str
+    revenue: int  # MRR at the close of the day
+    new: int = 0
+    reactivation: int = 0
+    expansion: int = 0
+    contraction: int = 0
+    churn: int = 0
+    customers: int = 0  # customers with MRR > 0 in this currency at the close of the day
+
+    @property
+    def net(self) -> int:
+        return self.new + self.reactivation + self.expansion - self.contraction - self.churn
+
+
+@dataclass(frozen=True)
+class Close:
+    """A customer's MRR at the close of ``day``, recorded only on days where it changed."""
+
+    day: date
+    value: int
+
+
+def closes(segments: Iterable[Segment], tz: ZoneInfo) -> dict[Key, list[Close]]:
+    """Per customer and currency, the day closes where the MRR changed, in day order."""
+    deltas: dict[Key, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
+    for seg in segments:
+        mrr = seg.mrr
+        if mrr == 0:
+            continue
+        per = deltas[(seg.customer_id, seg.currency)]
+        per[seg.start] += mrr
+        if seg.end is not None:
+            per[seg.end] -= mrr
+    out: dict[Key, list[Close]] = {}
+    for key, per in deltas.items():
+        by_day: dict[date, int] = defaultdict(int)
+        for at, delta in per.items():
+            if delta:
+                by_day[local_date(at, tz)] += delta
+        value, changes = 0, []
+        for day in sorted(by_day):
+            if by_day[day]:
+                value += by_day[day]
+                changes.append(Close(day, value))
+        if changes:
+            out[key] = changes
+    return out
+
+
+def classify(before: int, after: int, was_positive: bool) -> str:
+    if before == 0:
+        return REACTIVATION if was_positive else NEW
+    if after == 0:
+        return CHURN
+    return EXPANSION if after > before else CONTRACTION
+
+
+def customer_movements(
+    history: dict[Key, list[Close]], first: date, last: date, currency: str | None = None
+) -> list[CustomerMovement]:
+    """Every customer movement on days ``first``..``last``, ordered by day, currency, customer."""
+    out: list[CustomerMovement] = []
+    for (customer_id, cur), changes in history.items():
+        if currency is not None and cur != currency:
+            continue
+        before, was_positive = 0, False
+        for close in changes:
+            if close.day > last:
+                break
+            if close.day >= first:
+                kind = classify(before, close.value, was_positive)
+                out.append(CustomerMovement(close.day, customer_id, cur, kind, before, close.value))
+            was_positive = was_positive or close.value > 0
+            before = close.value
+    out.sort(key=lambda m: (m.day, m.currency, m.customer_id))
+    return out
+
+
+def currencies(history: dict[Key, list[Close]], last: date) -> list[str]:
+    """The currencies with recurring revenue at the close of some day up to ``last``."""
+    return sorted(
+        {cur for (_, cur), ch in history.items() if any(c.day <= last and c.value for c in ch)}
+    )
+
+
+def _opening(history: dict[Key, list[Close]], before: date) -> dict[str, tuple[int, int]]:
+    """Per currency: (MRR, paying customers) at the close of the day before ``before``."""
+    out: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for (_, cur), changes in history.items():
+        value = 0
+        for close in changes:
+            if close.day >= before:
+                break
+            value = close.value
+        if value:
+            total, count = out[cur]
+            out[cur] = (total + value, count + 1)
+    return out
+
+
+def daily_series(
+    history: dict[Key, list[Close]], first: date, last: date, currency: str | None = None
+) -> list[DailyMovement]:
+    """One point per day and currency, ordered by day then currency."""
+    if first > last:
+        raise ValueError("first must not be after last")
+    wanted = [c for c in currencies(history, last) if currency is None or c == currency]
+    if not wanted:
+        return []
+    opening = _opening(history, first)
+    sums: dict[tuple[date, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    for m in customer_movements(history, first, last, currency):
+        sums[(m.day, m.currency)][m.kind] += m.amount
+        if m.kind in (NEW, REACTIVATION):
+            counts[(m.day, m.currency)] += 1
+        elif m.kind == CHURN:
+            counts[(m.day, m.currency)] -= 1
+    out: list[DailyMovement] = []
+    running = {c: opening[c] for c in wanted}
+    for day in each_day(first, last):
+        for cur in wanted:
+            s = sums.get((day, cur)) or dict.fromkeys(KINDS, 0)
+            revenue, paying = running[cur]
+            revenue += s[NEW] + s[REACTIVATION] + s[EXPANSION] - s[CONTRACTION] - s[CHURN]
+            paying += counts.get((day, cur), 0)
+            running[cur] = (revenue, paying)
+            out.append(
+                DailyMovement(
+                    day,
+                    cur,
+                    revenue,
+                    s[NEW],
+                    s[REACTIVATION],
+                    s[EXPANSION],
+                    s[CONTRACTION],
+                    s[CHURN],
+                    paying,
+                )
+            )
+    return out
+
+
+def day_close(day: date, tz: ZoneInfo) -> datetime:
+    """The last instant (microsecond) of local ``day``, in UTC: where its closing MRR is read."""
+    return day_start(day + timedelta(days=1), tz) - timedelta(microseconds=1)

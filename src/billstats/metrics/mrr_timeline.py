@@ -1,0 +1,206 @@
+"""Subscription timelines: what each subscription was, instant by instant, from its versions.
+
+A subscription's state at instant *t* is its version with the greatest ``(effective_at,
+version)`` not after *t* (see ``docs/ingest.md``).  Within a version's window the version's own
+dates refine it:
+
+- before ``started_at`` the subscription has not started (``pending``);
+- from its end on it has ``ended``; the end is ``ended_at``, and for a ``cancelled`` version
+  ``ended_at`` or, when absent, ``cancelled_at``.  A ``cancelled`` version whose end lies in the
+  future is a cancellation at period end: until then it keeps the status it had before (or
+  ``active`` when it has no earlier version);
+- status ``trialing``, or any status before ``trial_ends_at``, is ``trialing``;
+- otherwise the status itself: ``active``, ``past_due`` or ``paused``.
+
+Only ``active`` and ``past_due`` carry MRR (``pricing.monthly_value`` of the version's plan,
+quantity and ``forever`` discount).  Each subscription becomes a list of :class:`Segment`
+(half-open ``[start, end)``), loaded with one indexed query for the whole tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from billstats.db import tables as t
+from billstats.metrics.pricing import Discount, monthly_value
+
+PENDING = "pending"
+TRIALING = "trialing"
+ACTIVE = "active"
+PAST_DUE = "past_due"
+PAUSED = "paused"
+ENDED = "ended"
+CANCELLED = "cancelled"
+
+PAYING = frozenset({ACTIVE, PAST_DUE})
+LIVE = frozenset({TRIALING, ACTIVE, PAST_DUE, PAUSED})
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch ``[start, end)`` of a subscription in one phase (``end`` None: open)."""
+
+    subscription_id: str
+    customer_id: str
+    currency: str
+    product_id: str
+    livemode: bool
+    phase: str
+    start: datetime
+    end: datetime | None
+    value: int  # the version's monthly value in micros (whatever the phase)
+
+    @property
+    def mrr(self) -> int:
+        """What the segment contributes to MRR: its value while paying, else 0."""
+        return self.value if self.phase in PAYING else 0
+
+    def covers(self, at: datetime) -> bool:
+        return self.start <= at and (self.end is None or at < self.end)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which records count: live or test data, optionally one product."""
+
+    livemode: bool = True
+    product_id: str | None = None
+
+    def includes(self, seg: Segment) -> bool:
+        return seg.livemode == self.livemode and (
+            self.product_id is None or seg.product_id == self.product_id
+        )
+
+
+def _columns() -> list[Any]:
+    v, p = t.subscription_versions, t.plans
+    return [
+        v.c.subscription_id,
+        v.c.version,
+        v.c.effective_at,
+        v.c.customer_id,
+        v.c.currency,
+        v.c.quantity,
+        v.c.status,
+        v.c.started_at,
+        v.c.trial_ends_at,
+        v.c.cancelled_at,
+        v.c.ended_at,
+        v.c.discount_percent,
+        v.c.discount_amount,
+        v.c.discount_duration,
+        v.c.discount_ends_at,
+        v.c.livemode,
+        p.c.product_id,
+        p.c.amount,
+        p.c.interval_unit,
+        p.c.interval_count,
+    ]
+
+
+def load_versions(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
+    """Every subscription version of the tenant with its plan, in timeline order (one query).
+
+    The scan uses the ``(tenant_id, subscription_id, version)`` primary key; each version's plan
+    is found by the plans' ``(tenant_id, id)`` primary key.
+    """
+    v, p = t.subscription_versions, t.plans
+    stmt = (
+        select(*_columns())
+        .select_from(v.join(p, (p.c.tenant_id == v.c.tenant_id) & (p.c.id == v.c.plan_id)))
+        .where(v.c.tenant_id == tenant_id)
+        .order_by(v.c.subscription_id, v.c.effective_at, v.c.version)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def _value(row: dict[str, Any]) -> int:
+    return monthly_value(
+        row["amount"],
+        row["quantity"],
+        row["interval_unit"],
+        row["interval_count"],
+        row["currency"],
+        Discount.from_row(row),
+    )
+
+
+def _end_of(row: dict[str, Any]) -> datetime | None:
+    """When the version says the subscription ends (None: it does not)."""
+    ended: datetime | None = row["ended_at"]
+    if row["status"] == CANCELLED:
+        return ended or row["cancelled_at"]
+    return ended
+
+
+def phase_at(row: dict[str, Any], at: datetime, carried: str) -> str:
+    """The phase of version ``row`` at instant ``at`` (inside its window).
+
+    ``carried`` is the status a ``cancelled`` version keeps until its end (cancel at period end).
+    """
+    if at < row["started_at"]:
+        return PENDING
+    end = _end_of(row)
+    if end is not None and at >= end:
+        return ENDED
+    status: str = carried if row["status"] == CANCELLED else row["status"]
+    trial_end: datetime | None = row["trial_ends_at"]
+    if status == TRIALING or (trial_end is not None and at < trial_end):
+        return TRIALING
+    return status
+
+
+def _breaks(row: dict[str, Any], lo: datetime, hi: datetime | None) -> list[datetime]:
+    """The instants inside ``(lo, hi)`` where the version's phase may change."""
+    marks = {row["started_at"], row["trial_ends_at"], _end_of(row)}
+    return sorted(m for m in marks if m is not None and lo < m and (hi is None or m < hi))
+
+
+def subscription_segments(rows: list[dict[str, Any]]) -> Iterator[Segment]:
+    """The segments of one subscription from its versions (sorted by effective_at, version)."""
+    carried = ACTIVE
+    for i, row in enumerate(rows):
+        lo: datetime = row["effective_at"]
+        hi: datetime | None = rows[i + 1]["effective_at"] if i + 1 < len(rows) else None
+        if hi is not None and hi <= lo:
+            continue  # superseded by a later version effective at the same instant
+        value = _value(row)
+        starts = [lo, *_breaks(row, lo, hi)]
+        ends: list[datetime | None] = [*starts[1:], hi]
+        for start, end in zip(starts, ends, strict=True):
+            yield Segment(
+                row["subscription_id"],
+                row["customer_id"],
+                row["currency"],
+                row["product_id"],
+                bool(row["livemode"]),
+                phase_at(row, start, carried),
+                start,
+                end,
+                value,
+            )
+        if row["status"] != CANCELLED:
+            carried = row["status"]
+
+
+def segments_from_versions(rows: Iterable[dict[str, Any]]) -> dict[str, list[Segment]]:
+    """Segments per subscription id, from versions sorted by subscription and timeline."""
+    out: dict[str, list[Segment]] = {}
+    group: list[dict[str, Any]] = []
+    for row in rows:
+        if group and group[0]["subscription_id"] != row["subscription_id"]:
+            out[group[0]["subscription_id"]] = list(subscription_segments(group))
+            group = []
+        group.append(row)
+    if group:
+        out[group[0]["subscription_id"]] = list(subscription_segments(group))
+    return out
+
+
+def load_segments(conn: Connection, tenant_id: int) -> dict[str, list[Segment]]:
+    return segments_from_versions(load_versions(conn, tenant_id))
