@@ -1,0 +1,159 @@
+"""SQL of the partner metrics: the partner, its accounts, their wallets and call records.
+
+A partner's accounts are the tenant's customers whose ``partner_id`` is the partner; every query
+is scoped by tenant and partner.  Call records are grouped in the database by the tenant-local
+day they started on (a binary search over the day boundaries written as nested ``CASE``, so no
+per-row work happens in Python and both SQLite and PostgreSQL run the same SQL), by direction,
+product, currency and whether they were answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal_column, select
+
+from billstats.db import tables as t
+
+_cust = t.customers
+_calls = t.call_records
+
+
+def partner(conn: Connection, tenant_id: int, partner_id: str) -> dict[str, Any] | None:
+    stmt = select(t.partners).where(
+        t.partners.c.tenant_id == tenant_id, t.partners.c.id == partner_id
+    )
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+def accounts(conn: Connection, tenant_id: int, partner_id: str) -> list[dict[str, Any]]:
+    """The partner's accounts, oldest first (ties by id)."""
+    stmt = (
+        select(
+            _cust.c.id,
+            _cust.c.auth_id,
+            _cust.c.name,
+            _cust.c.email,
+            _cust.c.phone,
+            _cust.c.currency,
+            _cust.c.is_active,
+            _cust.c.created_at,
+        )
+        .where(_cust.c.tenant_id == tenant_id, _cust.c.partner_id == partner_id)
+        .order_by(_cust.c.created_at, _cust.c.id)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def wallet_balances(
+    conn: Connection, tenant_id: int, partner_id: str, until: datetime
+) -> dict[str, int]:
+    """Sum of the transactions up to ``until`` (inclusive) of the partner's accounts' active
+    wallets, per wallet currency, in micros."""
+    w, x = t.wallets, t.wallet_transactions
+    stmt = (
+        select(w.c.currency, func.sum(x.c.amount))
+        .select_from(
+            x.join(w, and_(w.c.tenant_id == x.c.tenant_id, w.c.id == x.c.wallet_id)).join(
+                _cust, and_(_cust.c.tenant_id == w.c.tenant_id, _cust.c.id == w.c.customer_id)
+            )
+        )
+        .where(
+            x.c.tenant_id == tenant_id,
+            _cust.c.partner_id == partner_id,
+            w.c.status == "active",
+            x.c.created_at <= until,
+        )
+        .group_by(w.c.currency)
+    )
+    return {currency: int(total) for currency, total in conn.execute(stmt)}
+
+
+@dataclass(frozen=True)
+class CallGroup:
+    """Calls of one local day, direction, product, currency and answered flag."""
+
+    day: date
+    direction: str
+    product: str
+    currency: str
+    answered: bool
+    calls: int
+    billed_seconds: int
+    cost: int  # micros, in ``currency``
+
+
+def _day_number(started_at: ColumnElement[datetime], bounds: Sequence[datetime]) -> Any:
+    """The index i with bounds[i] <= started_at < bounds[i + 1], as a balanced CASE tree."""
+
+    def tree(lo: int, hi: int) -> Any:
+        if hi - lo == 1:
+            return literal_column(str(lo))
+        mid = (lo + hi) // 2
+        return case((started_at < bounds[mid], tree(lo, mid)), else_=tree(mid, hi))
+
+    return tree(0, len(bounds) - 1)
+
+
+def call_groups(
+    conn: Connection,
+    tenant_id: int,
+    partner_id: str,
+    days: Sequence[date],
+    bounds: Sequence[datetime],
+    until: datetime,
+) -> list[CallGroup]:
+    """The partner's calls started in ``[bounds[0], min(bounds[-1], until))``, grouped.
+
+    ``bounds[i]`` is the first instant of ``days[i]`` (``len(bounds) == len(days) + 1``).
+    """
+    end = min(bounds[-1], until)
+    if not days or end <= bounds[0]:
+        return []
+    rows = (
+        select(
+            _day_number(_calls.c.started_at, bounds).label("day_no"),
+            _calls.c.direction,
+            _calls.c.product,
+            _calls.c.currency,
+            _calls.c.answered,
+            _calls.c.billed_seconds,
+            _calls.c.cost,
+        )
+        .select_from(
+            _calls.join(
+                _cust,
+                and_(_cust.c.tenant_id == _calls.c.tenant_id, _cust.c.id == _calls.c.account_id),
+            )
+        )
+        .where(
+            _calls.c.tenant_id == tenant_id,
+            _cust.c.partner_id == partner_id,
+            _calls.c.started_at >= bounds[0],
+            _calls.c.started_at < end,
+        )
+        .subquery()
+    )
+    keys = (rows.c.day_no, rows.c.direction, rows.c.product, rows.c.currency, rows.c.answered)
+    stmt = select(
+        *keys, func.count(), func.sum(rows.c.billed_seconds), func.sum(rows.c.cost)
+    ).group_by(*keys)
+    return [
+        CallGroup(
+            days[int(day_no)],
+            direction,
+            product,
+            currency,
+            bool(answered),
+            int(count),
+            int(billed),
+            int(cost),
+        )
+        for day_no, direction, product, currency, answered, count, billed, cost in conn.execute(
+            stmt
+        )
+    ]

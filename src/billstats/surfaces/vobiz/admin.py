@@ -1,0 +1,44 @@
+"""Native admin endpoints that manage partner credentials (``/v1``, native error format)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from billstats.auth import partner_credentials
+from billstats.web.deps import Admin, ReadConn, WriteConn
+from billstats.web.responses import JSON
+
+router = APIRouter(prefix="/v1", tags=["partner credentials"])
+
+
+@router.post(
+    "/partners/{partner_id}/credentials",
+    response_class=JSON,
+    status_code=201,
+    summary="Issue an X-Auth-ID / X-Auth-Token pair for a partner (the token is shown once)",
+)
+def create_credentials(partner_id: str, principal: Admin, conn: WriteConn) -> JSON:
+    return JSON(partner_credentials.create_credentials(conn, principal.tenant_id, partner_id), 201)
+
+
+@router.get(
+    "/partners/{partner_id}/credentials",
+    response_class=JSON,
+    summary="List a partner's credentials (never their tokens)",
+)
+def list_credentials(partner_id: str, principal: Admin, conn: ReadConn) -> JSON:
+    items = partner_credentials.list_credentials(conn, principal.tenant_id, partner_id)
+    return JSON({"data": items})
+
+
+@router.delete(
+    "/partners/{partner_id}/credentials/{auth_id}",
+    response_class=JSON,
+    summary="Revoke a partner credential at once",
+)
+def revoke_credentials(partner_id: str, auth_id: str, principal: Admin, conn: WriteConn) -> JSON:
+    return JSON(
+        partner_credentials.revoke_credentials(
+            conn, principal.tenant_id, auth_id, partner_id=partner_id
+        )
+    )
