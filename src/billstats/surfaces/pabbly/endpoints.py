@@ -1,7 +1,37 @@
-"""Endpoints of the pabbly-compatible surface."""
+"""Endpoints of the pabbly-compatible surface (seed 000)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
-router = APIRouter(include_in_schema=True)
+from billstats.surfaces.pabbly import service
+from billstats.surfaces.pabbly.deps import Now, Reader
+from billstats.surfaces.pabbly.schemas import ErrorResponse, StatsRequest, StatsResponse
+from billstats.web.deps import ReadConn
+
+router = APIRouter(include_in_schema=True, tags=["pabbly"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse, "description": text}
+    for code, text in [
+        (400, "bad interval, dates or body"),
+        (401, "missing or invalid credentials"),
+        (403, "the key lacks analytics:read"),
+        (404, "unknown product"),
+        (422, "a needed exchange rate is missing"),
+    ]
+}
+
+
+@router.post(
+    "/api/v2/getdashboardstats",
+    response_model=StatsResponse,
+    responses=_ERRORS,
+    summary="Dashboard stats (Pabbly Subscription Billing compatible)",
+)
+def get_dashboard_stats(
+    body: StatsRequest, principal: Reader, conn: ReadConn, now: Now
+) -> Response:
+    content = service.dashboard_stats(conn, principal, body, now)
+    return Response(content, media_type="application/json")

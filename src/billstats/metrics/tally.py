@@ -1,0 +1,52 @@
+"""Counts and amounts in many currencies, kept per (currency, local day) until converted.
+
+Records are summed exactly in their own currency per day; conversion into the reporting currency
+(with the ``fx_rates`` of that day, :mod:`billstats.metrics.fx`) happens once per group, exactly,
+and the result is rounded once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Connection
+
+from billstats.metrics.fx import Converter, load_converter
+from billstats.metrics.pricing import round_minor
+
+Entry = tuple[str, date, int]  # (currency, day, micros)
+
+
+@dataclass
+class Tally:
+    """How many records, and their amounts per (currency, day) in micros."""
+
+    count: int = 0
+    sums: dict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, currency: str, day: date, micros: int, *, count: int = 1) -> None:
+        self.count += count
+        self.sums[(currency, day)] += micros
+
+    def entries(self) -> Iterator[Entry]:
+        for (currency, day), micros in self.sums.items():
+            yield currency, day, micros
+
+
+def converter_for(
+    conn: Connection, tenant_id: int, reporting: str, entries: Iterable[Entry]
+) -> Converter:
+    """One converter holding every rate ``entries`` need (one query)."""
+    foreign = [(c, d) for c, d, _ in entries if c != reporting]
+    if not foreign:
+        return Converter(reporting, {})
+    days = [d for _, d in foreign]
+    return load_converter(conn, tenant_id, reporting, {c for c, _ in foreign}, min(days), max(days))
+
+
+def rounded(converter: Converter, entries: Iterable[Entry]) -> int:
+    """The exact reporting-currency total of ``entries``, rounded once to its minor unit."""
+    return round_minor(converter.total(entries), converter.reporting)
