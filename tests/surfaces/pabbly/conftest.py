@@ -44,9 +44,15 @@ class Frozen:
 
 @pytest.fixture(scope="session")
 def frozen_server(settings: Settings, engine: Engine) -> Iterator[Frozen]:
-    """A live server whose requests see ``clock.now`` as the current instant."""
+    """A live server whose requests see ``clock.now`` as the current instant.
+
+    It speaks HTTP/1.1 through uvicorn's ``h11`` implementation: with ``httptools`` (uvicorn's
+    default when installed) a request offering ``Upgrade: h2c`` loses its body (uvicorn issue
+    #2722), and every JDK ``HttpClient`` offers it, so the seed's Java example would fail.
+    """
     clock = Clock()
     server = LiveServer(settings, engine)
+    server.server.config.http = "h11"
     server.app.dependency_overrides[current_time] = clock
     server.start()
     yield Frozen(server, clock)
