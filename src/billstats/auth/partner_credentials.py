@@ -94,9 +94,7 @@ def create_credentials(
         }
         if repository.insert_credential(conn, row):
             return {**describe({**row, "revoked_at": None}), "token": token}
-    raise BillstatsError(
-        "could not find a free auth id; try again", 503, "auth_id_exhausted"
-    )  # pragma: no cover - needs MAX_ATTEMPTS collisions in a row
+    raise BillstatsError("could not find a free auth id; try again", 503, "auth_id_exhausted")
 
 
 def list_credentials(
