@@ -16,10 +16,10 @@ in their currency per local day (:class:`~billstats.metrics.tally.Tally`) until 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Join, and_, func, select
+from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from billstats.db import tables as t
 from billstats.metrics.attribution import Attribution
@@ -40,12 +40,12 @@ class Sales:
     affiliates: set[str] = field(default_factory=set)
 
 
-def _subscription() -> Any:
+def _subscription() -> ColumnElement[str]:
     """The subscription a payment is tied to: its own, else its invoice's."""
     return func.coalesce(t.payments.c.subscription_id, t.invoices.c.subscription_id)
 
 
-def _with_invoice(left: Any) -> Any:
+def _with_invoice(left: FromClause) -> Join:
     p, i = t.payments, t.invoices
     return left.outerjoin(i, and_(i.c.tenant_id == p.c.tenant_id, i.c.id == p.c.invoice_id))
 

@@ -27,8 +27,8 @@ class Tally:
     count: int = 0
     sums: dict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, currency: str, day: date, micros: int, *, count: int = 1) -> None:
-        self.count += count
+    def add(self, currency: str, day: date, micros: int) -> None:
+        self.count += 1
         self.sums[(currency, day)] += micros
 
     def entries(self) -> Iterator[Entry]:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from billstats.auth.principal import Principal
 from billstats.metrics.dashboard import Dashboard, dashboard
 from billstats.metrics.windows import window
-from billstats.money import from_micros, minor_exponent
+from billstats.money import format_micros, from_micros, minor_exponent
 from billstats.surfaces.pabbly.schemas import StatsRequest
 from billstats.tenants import service as tenants
 
@@ -28,8 +28,7 @@ def amount(micros: int) -> Decimal:
 
 def mrr_text(micros: int, currency: str) -> str:
     """MRR as a string with two decimals (more for currencies with finer minor units)."""
-    places = max(2, minor_exponent(currency))
-    return f"{Decimal(micros).scaleb(-6).quantize(Decimal(1).scaleb(-places)):f}"
+    return format_micros(micros, max(2, minor_exponent(currency)))
 
 
 def arpu_text(value: Fraction | None) -> str:
