@@ -15,6 +15,8 @@ import jsonschema
 import pytest
 from sqlalchemy import Engine
 
+from billstats.metrics.windows import INTERVALS
+from billstats.surfaces.pabbly.schemas import Stats
 from tests.surfaces.pabbly import scenario
 from tests.surfaces.pabbly.conftest import Frozen, Key, ingest, new_tenant, reader, stats
 from tests.surfaces.pabbly.seed_schema import FIELDS, STATS_SCHEMA
@@ -450,9 +452,8 @@ def test_every_window_and_product(client: httpx.Client, scenario_key: Key) -> No
 
 
 def test_cases_cover_every_interval_and_field() -> None:
-    from billstats.metrics.windows import INTERVALS
-
     assert {c[0] for c in CASES} == set(INTERVALS)
+    assert list(Stats.model_fields) == list(FIELDS)  # the OpenAPI model documents the same
     for field in FIELDS:
         if field in ("mrr", "arpu"):
             continue
