@@ -26,9 +26,7 @@ def portal_token(
     ] = DEFAULT_TTL_HOURS,
     base_url: Annotated[
         str,
-        typer.Option(
-            envvar="BILLSTATS_BASE_URL", help="Where the API is served, for portal_url"
-        ),
+        typer.Option(envvar="BILLSTATS_BASE_URL", help="Where the API is served, for portal_url"),
     ] = DEFAULT_BASE_URL,
 ) -> None:
     """Issue a portal token for one customer; prints {token, expires_at, portal_url} as JSON."""
