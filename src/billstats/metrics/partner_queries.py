@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    case,
+    func,
+    literal_column,
+    select,
+)
 
 from billstats.db import tables as t
 
@@ -28,6 +36,12 @@ def partner(conn: Connection, tenant_id: int, partner_id: str) -> dict[str, Any]
     )
     row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
+
+
+def _account_ids(tenant_id: int, partner_id: str) -> Select[tuple[str]]:
+    return select(_cust.c.id).where(
+        _cust.c.tenant_id == tenant_id, _cust.c.partner_id == partner_id
+    )
 
 
 def accounts(conn: Connection, tenant_id: int, partner_id: str) -> list[dict[str, Any]]:
@@ -55,22 +69,21 @@ def wallet_balances(
     """Sum of the transactions up to ``until`` (inclusive) of the partner's accounts' active
     wallets, per wallet currency, in micros."""
     w, x = t.wallets, t.wallet_transactions
-    stmt = (
-        select(w.c.currency, func.sum(x.c.amount))
-        .select_from(
-            x.join(w, and_(w.c.tenant_id == x.c.tenant_id, w.c.id == x.c.wallet_id)).join(
-                _cust, and_(_cust.c.tenant_id == w.c.tenant_id, _cust.c.id == w.c.customer_id)
-            )
-        )
-        .where(
-            x.c.tenant_id == tenant_id,
-            _cust.c.partner_id == partner_id,
-            w.c.status == "active",
-            x.c.created_at <= until,
-        )
-        .group_by(w.c.currency)
+    # One indexed sum per wallet (tenant, wallet_id), over the partner's wallets only.
+    balance = (
+        select(func.coalesce(func.sum(x.c.amount), 0))
+        .where(x.c.tenant_id == w.c.tenant_id, x.c.wallet_id == w.c.id, x.c.created_at <= until)
+        .scalar_subquery()
     )
-    return {currency: int(total) for currency, total in conn.execute(stmt)}
+    stmt = select(w.c.currency, balance).where(
+        w.c.tenant_id == tenant_id,
+        w.c.customer_id.in_(_account_ids(tenant_id, partner_id)),
+        w.c.status == "active",
+    )
+    totals: dict[str, int] = {}
+    for currency, amount in conn.execute(stmt):
+        totals[currency] = totals.get(currency, 0) + int(amount)
+    return totals
 
 
 @dataclass(frozen=True)
@@ -124,15 +137,11 @@ def call_groups(
             _calls.c.billed_seconds,
             _calls.c.cost,
         )
-        .select_from(
-            _calls.join(
-                _cust,
-                and_(_cust.c.tenant_id == _calls.c.tenant_id, _cust.c.id == _calls.c.account_id),
-            )
-        )
         .where(
             _calls.c.tenant_id == tenant_id,
-            _cust.c.partner_id == partner_id,
+            # IN (not a join): both databases then walk the (tenant, account, started_at) index
+            # once per account, over the window only.
+            _calls.c.account_id.in_(_account_ids(tenant_id, partner_id)),
             _calls.c.started_at >= bounds[0],
             _calls.c.started_at < end,
         )
