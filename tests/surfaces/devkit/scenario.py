@@ -21,6 +21,10 @@ Subscriptions (L = live, T = test; all start 2025-01-05T10:00Z unless noted):
   sub-test-trial       T trialing, starts 2025-01-25T00:00Z
   sub-scheduled-cancel L active; a second version cancels it from 2199-01-01 (after "now")
   sub-was-active       L active; a second version cancels it from 2025-02-10T00:00Z
+  sub-test-scheduled   T active; a second version cancels it from 2199-01-01
+  sub-tie              L active; then paused and, at the same instant (2025-01-20T00:00Z) but
+                       recorded later, active again (the later version wins); cancelled from
+                       2199-01-01: active from its start until 2199
   sub-future           L active, starts 2199-06-01 (does not exist yet)
 
 Payments (customer cus-a):
@@ -127,6 +131,8 @@ LINES: list[Line] = [
     _sub("sub-scheduled-cancel", "active"),
     _sub("sub-was-active", "active"),
     _sub("sub-future", "active", start=FUTURE_START),
+    _sub("sub-tie", "active"),
+    _sub("sub-test-scheduled", "active", live=False),
     payment("pay-usd-ok", "succeeded", "USD", "100.00", "2025-01-10T15:00:00Z"),
     payment("pay-usd-failed", "failed", "USD", "50.00", "2025-01-11T15:00:00Z"),
     payment("pay-usd-pending", "pending", "USD", "20.00", "2025-01-11T16:00:00Z"),
@@ -155,22 +161,27 @@ LINES: list[Line] = [
     fx("CAD", "2025-02-03", "0.725"),
 ]
 
+TIE_AT = "2025-01-20T00:00:00Z"
+
+
+def _change(sid: str, status: str, at: str, **extra: Any) -> tuple[str, dict[str, Any]]:
+    return (sid, {**_sub(sid, status, **extra)[1], "effective_at": at})
+
+
 # Later versions, sent as PUT /v1/subscriptions/<id> with effective_at after the import.
 CHANGES: list[tuple[str, dict[str, Any]]] = [
-    (
-        "sub-was-active",
-        {
-            **_sub("sub-was-active", "cancelled", cancelled_at=WAS_ACTIVE_CANCEL)[1],
-            "effective_at": WAS_ACTIVE_CANCEL,
-        },
+    _change("sub-tie", "paused", TIE_AT),
+    _change("sub-tie", "active", TIE_AT),
+    _change("sub-tie", "cancelled", SCHEDULED_CANCEL, cancelled_at=SCHEDULED_CANCEL),
+    _change(
+        "sub-test-scheduled",
+        "cancelled",
+        SCHEDULED_CANCEL,
+        cancelled_at=SCHEDULED_CANCEL,
+        live=False,
     ),
-    (
-        "sub-scheduled-cancel",
-        {
-            **_sub("sub-scheduled-cancel", "cancelled", cancelled_at=SCHEDULED_CANCEL)[1],
-            "effective_at": SCHEDULED_CANCEL,
-        },
-    ),
+    _change("sub-was-active", "cancelled", WAS_ACTIVE_CANCEL, cancelled_at=WAS_ACTIVE_CANCEL),
+    _change("sub-scheduled-cancel", "cancelled", SCHEDULED_CANCEL, cancelled_at=SCHEDULED_CANCEL),
 ]
 
 PRODUCTS = {
@@ -181,28 +192,30 @@ PRODUCTS = {
 }
 
 # As of the real "now" (between 2025 and 2199).
-# test_mode=true: subscriptions existing = all but sub-future = 9; active or trialing:
-#   sub-active, sub-trial, sub-test-active, sub-test-trial, sub-scheduled-cancel = 5.
+# test_mode=true: subscriptions existing = all but sub-future = 11; active or trialing:
+#   sub-active, sub-trial, sub-test-active, sub-test-trial, sub-scheduled-cancel, sub-tie,
+#   sub-test-scheduled = 7.
 #   payments: all but pay-future = 12; succeeded: usd-ok, refunded, test-usd, eur-edge,
 #   test-eur, cad x3 = 8; revenue 100 + 40 + 30 + 11 + 6.50 + 0.02175 = 187.52175 -> 18752.
 NOW_WITH_TEST = {
     **PRODUCTS,
-    "total_subscriptions": 9,
-    "active_subscriptions": 5,
+    "total_subscriptions": 11,
+    "active_subscriptions": 7,
     "total_payments": 12,
     "successful_payments": 8,
     "total_revenue_cents": 18752,
     "currency": "usd",
 }
 # test_mode=false: live subscriptions existing: active, trial, pastdue, cancelled,
-#   scheduled-cancel, was-active = 6; active or trialing: active, trial, scheduled-cancel = 3.
+#   scheduled-cancel, was-active, tie = 7; active or trialing: active, trial, scheduled-cancel,
+#   tie = 4.
 #   live payments: usd-ok, usd-failed, usd-pending, refunded, eur-edge, cad x3, eur-failed = 9;
 #   succeeded: usd-ok, refunded, eur-edge, cad x3 = 6; revenue 100 + 40 + 11 + 0.02175
 #   = 151.02175 -> 15102.
 NOW_LIVE_ONLY = {
     **PRODUCTS,
-    "total_subscriptions": 6,
-    "active_subscriptions": 3,
+    "total_subscriptions": 7,
+    "active_subscriptions": 4,
     "total_payments": 9,
     "successful_payments": 6,
     "total_revenue_cents": 15102,
