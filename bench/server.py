@@ -41,6 +41,8 @@ def running_server(database_url: str) -> Iterator[str]:
             str(port),
             "--log-level",
             "warning",
+            "--http",
+            "h11",  # as `billstats serve` (httptools drops bodies sent with Upgrade: h2c)
         ],
         env=env,
     )

@@ -136,4 +136,11 @@ def demo(
     typer.echo(f"Try:    {curl}\n")
     import uvicorn
 
-    uvicorn.run("billstats.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.run(
+        "billstats.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        http="h11",  # httptools drops bodies of requests carrying Upgrade: h2c (Java clients)
+    )

