@@ -41,6 +41,10 @@ UTC_ZONE = ZoneInfo("UTC")
         (1_250, "1", "0.12"),  # 0.125 % -> half-even 0.12
         (1_350, "1", "0.14"),  # 0.135 % -> 0.14
         (5 * UNIT, "0", None),
+        (10**18, "1e99999999", "0.00"),  # huge exponents stay cheap
+        (10**18, "9" * 31, "0.00"),
+        (1, "1e-99999999", "100.00"),
+        (0, "1e-99999999", "0.00"),
     ],
 )
 def test_usage_percentage(used: int, limit: str, expected: str | None) -> None:

@@ -141,9 +141,17 @@ def _features(
 
 def usage_percentage(used_micros: int, limit: str) -> Decimal | None:
     """min(100, used / limit * 100), half-even to 2 decimals; None for a limit of 0."""
-    bound = Fraction(Decimal(limit))
-    if bound <= 0:
+    value = Decimal(limit)
+    if value <= 0:
         return None
+    # A limit written with a huge exponent ("1e99999999") would make a Fraction of millions of
+    # digits.  Far outside 1e-30..1e30 the answer is known: usage (whole micros, below 1e24
+    # units) is either nothing next to the limit or at least 1 micro above it.
+    if value.adjusted() > 30:
+        return Decimal("0.00")
+    if value.adjusted() < -30:
+        return Decimal("100.00") if used_micros > 0 else Decimal("0.00")
+    bound = Fraction(value)
     exact = min(Fraction(100), Fraction(used_micros, MICROS) / bound * 100)
     hundredths = round(exact * 100)  # Fraction.__round__ is half-even
     return Decimal(hundredths).scaleb(-2)

@@ -18,7 +18,13 @@ from sqlalchemy import Engine
 
 from billstats.config import Settings
 from billstats.surfaces.portal.deps import current_time
-from tests.conftest import LiveServer, TenantCtx, make_tenant
+from tests.conftest import LiveServer, TenantCtx
+from tests.surfaces.portal.schema import (
+    DASHBOARD,
+    HTTP_VALIDATION_ERROR,
+    UNAUTHORIZED,
+    validate,
+)
 
 
 @dataclass
@@ -55,23 +61,6 @@ def client(portal_server: LiveServer, clock: Clock) -> Iterator[httpx.Client]:
         yield c
 
 
-@pytest.fixture
-def other_tenant(engine: Engine) -> TenantCtx:
-    return make_tenant(engine)
-
-
-def put(client: httpx.Client, tenant: TenantCtx, kind: str, id: str, data: dict[str, Any]) -> None:
-    response = client.put(f"/v1/{kind}/{id}", json=data, headers=tenant.headers)
-    assert response.status_code in (200, 201), response.text
-
-
-def load(
-    client: httpx.Client, tenant: TenantCtx, records: list[tuple[str, str, dict[str, Any]]]
-) -> None:
-    for kind, id, data in records:
-        put(client, tenant, kind, id, data)
-
-
 def issue(
     client: httpx.Client, tenant: TenantCtx, customer_id: str, **params: Any
 ) -> dict[str, Any]:
@@ -84,4 +73,12 @@ def issue(
 
 
 def dashboard(client: httpx.Client, token: str) -> httpx.Response:
-    return client.get("/portal/dashboard_summary", params={"token": token})
+    """``GET /portal/dashboard_summary?token=``; every answer is checked against the schema the
+    vendor documents for its status (200, 401, 422)."""
+    response = client.get("/portal/dashboard_summary", params={"token": token})
+    schema = {200: DASHBOARD, 401: UNAUTHORIZED, 422: HTTP_VALIDATION_ERROR}.get(
+        response.status_code
+    )
+    assert schema is not None, (response.status_code, response.text)
+    validate(response.json(), schema)
+    return response
