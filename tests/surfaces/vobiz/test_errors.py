@@ -46,7 +46,7 @@ ERROR = {
 
 def error_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
     jsonschema.validate(body, ERROR)
     assert body["error"]["code"] == code
     assert response.headers["x-request-id"] == body["requestId"]
