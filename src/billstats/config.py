@@ -16,6 +16,13 @@ def default_database_url() -> str:
     return f"sqlite:///{default_data_dir() / 'billstats.sqlite3'}"
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work; raised when the settings are built, before serving."""
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -28,6 +35,12 @@ class Settings:
     # Signs access tokens (OAuth2) and portal tokens.  None: a random key is generated on first
     # use and kept in the database (table server_secrets), so tokens survive restarts.
     secret_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"BILLSTATS_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -21,23 +21,14 @@ from billstats.db import tables as t
 from billstats.db.dialect import insert_ignore, write_transaction
 
 SECRET_NAME = "token_signing_key"
-MIN_CONFIGURED_LENGTH = 32
 
 _cache: dict[str, bytes] = {}
 _lock = threading.Lock()
 
 
-class SecretKeyTooShort(ValueError):
-    pass
-
-
 def signing_key(engine: Engine, settings: Settings) -> bytes:
     """The master signing key: configured, or stored in the database (created on first use)."""
-    if settings.secret_key is not None:
-        if len(settings.secret_key) < MIN_CONFIGURED_LENGTH:
-            raise SecretKeyTooShort(
-                f"BILLSTATS_SECRET_KEY must be at least {MIN_CONFIGURED_LENGTH} characters"
-            )
+    if settings.secret_key is not None:  # its length is checked when Settings is built
         return settings.secret_key.encode()
     cache_key = engine.url.render_as_string(hide_password=False)
     with _lock:

@@ -11,7 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from sqlalchemy import Engine
 
-from billstats.config import Settings
+from billstats.config import ConfigError, Settings
 from billstats.db.engine import make_engine
 from billstats.db.migrate import upgrade
 from billstats.errors import BillstatsError
@@ -20,8 +20,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def settings() -> Settings:
+    """The settings from the environment; a setting that cannot work exits with its reason."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        body = {"error": {"code": "config_error", "message": str(exc)}}
+        sys.stderr.write(json.dumps(body) + "\n")
+        raise typer.Exit(2) from None
+
+
 def engine(*, migrate: bool = True) -> Engine:
-    eng = make_engine(Settings.from_env())
+    eng = make_engine(settings())
     if migrate:
         upgrade(eng)
     return eng

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from billstats.auth.portal_tokens import DEFAULT_TTL_HOURS, portal_key
-from billstats.cli.context import engine, handles_errors, print_json
-from billstats.config import Settings
+from billstats.cli.context import engine, handles_errors, print_json, settings
 from billstats.db.dialect import read_transaction
 from billstats.surfaces.portal.service import issue_portal_token
 from billstats.tenants import service as tenant_service
@@ -32,7 +31,7 @@ def portal_token(
     """Issue a portal token for one customer; prints {token, expires_at, portal_url} as JSON."""
     eng = engine()
     try:
-        key = portal_key(eng, Settings.from_env())
+        key = portal_key(eng, settings())
         with read_transaction(eng) as conn:
             t = tenant_service.resolve(conn, tenant)
             out = issue_portal_token(
