@@ -21,6 +21,7 @@ timelines in memory; :class:`MrrHistory` lets a caller reuse one load for severa
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
@@ -37,6 +38,7 @@ from billstats.metrics.mrr_movements import (
     closes,
     day_close,
 )
+from billstats.metrics.mrr_movements import currencies as _currencies
 from billstats.metrics.mrr_movements import customer_movements as _customer_movements
 from billstats.metrics.mrr_movements import daily_series as _daily_series
 from billstats.metrics.mrr_timeline import ENDED, LIVE, Scope, Segment, load_segments
@@ -131,10 +133,22 @@ class MrrHistory:
     ) -> list[CustomerMovement]:
         return _customer_movements(self.closes(tz), first, last, currency)
 
+    def currencies(self, tz: ZoneInfo, last: date | None = None) -> list[str]:
+        """The currencies with MRR at the close of some local day up to ``last`` (any day when
+        None), sorted."""
+        return _currencies(self.closes(tz), last)
+
     def daily(
-        self, first: date, last: date, tz: ZoneInfo, currency: str | None = None
+        self,
+        first: date,
+        last: date,
+        tz: ZoneInfo,
+        currency: str | None = None,
+        *,
+        among: Iterable[str] | None = None,
     ) -> list[DailyMovement]:
-        return _daily_series(self.closes(tz), first, last, currency)
+        """One point per day ``first``..``last`` and currency (see ``daily_series``)."""
+        return _daily_series(self.closes(tz), first, last, currency, among=among)
 
 
 def mrr_at(

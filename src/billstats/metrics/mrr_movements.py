@@ -135,10 +135,15 @@ def customer_movements(
     return out
 
 
-def currencies(history: dict[Key, list[Close]], last: date) -> list[str]:
-    """The currencies with recurring revenue at the close of some day up to ``last``."""
+def currencies(history: dict[Key, list[Close]], last: date | None = None) -> list[str]:
+    """The currencies with recurring revenue at the close of some day up to ``last`` (any day
+    when None)."""
     return sorted(
-        {cur for (_, cur), ch in history.items() if any(c.day <= last and c.value for c in ch)}
+        {
+            cur
+            for (_, cur), ch in history.items()
+            if any(c.value and (last is None or c.day <= last) for c in ch)
+        }
     )
 
 
@@ -158,12 +163,23 @@ def _opening(history: dict[Key, list[Close]], before: date) -> dict[str, tuple[i
 
 
 def daily_series(
-    history: dict[Key, list[Close]], first: date, last: date, currency: str | None = None
+    history: dict[Key, list[Close]],
+    first: date,
+    last: date,
+    currency: str | None = None,
+    *,
+    among: Iterable[str] | None = None,
 ) -> list[DailyMovement]:
-    """One point per day and currency, ordered by day then currency."""
+    """One point per day and currency, ordered by day then currency.
+
+    The currencies are those with MRR at the close of some day up to ``last``, or ``among``
+    when given (so that pages of a longer range show the same currencies); ``currency`` narrows
+    them to one.
+    """
     if first > last:
         raise ValueError("first must not be after last")
-    wanted = [c for c in currencies(history, last) if currency is None or c == currency]
+    pool = sorted(set(among)) if among is not None else currencies(history, last)
+    wanted = [c for c in pool if currency is None or c == currency]
     if not wanted:
         return []
     opening = _opening(history, first)

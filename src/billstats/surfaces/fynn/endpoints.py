@@ -1,7 +1,52 @@
-"""Endpoints of the fynn-compatible surface."""
+"""Endpoints of the fynn-compatible surface (seed 002)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(include_in_schema=True)
+from fastapi import APIRouter, Query
+
+from billstats.surfaces.fynn import service
+from billstats.surfaces.fynn.deps import Now
+from billstats.surfaces.fynn.schemas import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Problem7807,
+    RevenueResponse,
+    parse_query,
+)
+from billstats.web.deps import Analytics, ReadConn
+from billstats.web.responses import JSON
+
+router = APIRouter(include_in_schema=True, tags=["fynn"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem7807, "description": text, "content": {"application/problem+json": {}}}
+    for code, text in [
+        (400, "invalid query parameters"),
+        (401, "missing or invalid credentials"),
+        (403, "the key lacks analytics:read"),
+    ]
+}
+
+
+@router.get(
+    "/analytics/subscription-revenue",
+    response_model=RevenueResponse,
+    responses=_ERRORS,
+    summary="Get series data for subscription (Fynn compatible)",
+    description="One data point per currency and day: MRR at the end of the day and the day's "
+    "new, expansion and churn MRR (docs/metrics/fynn.md).",
+)
+def subscription_revenue(
+    principal: Analytics,
+    conn: ReadConn,
+    now: Now,
+    from_: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+    to: Annotated[str | None, Query(description="YYYY-MM-DD (included)")] = None,
+    currency: Annotated[str | None, Query(description="ISO 4217 code")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> JSON:
+    query = parse_query(from_, to, currency, page, limit)
+    return JSON(service.subscription_revenue(conn, principal, query, now))
