@@ -119,15 +119,34 @@ def load_versions(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def _value(row: dict[str, Any]) -> int:
-    return monthly_value(
-        row["amount"],
-        row["quantity"],
-        row["interval_unit"],
-        row["interval_count"],
-        row["currency"],
-        Discount.from_row(row),
-    )
+_PRICE_FIELDS = (
+    "amount",
+    "quantity",
+    "interval_unit",
+    "interval_count",
+    "currency",
+    "discount_percent",
+    "discount_amount",
+    "discount_duration",
+    "discount_ends_at",
+)
+
+
+def _value(row: dict[str, Any], cache: dict[tuple[Any, ...], int]) -> int:
+    """The version's monthly value (memoised: most versions share a few prices)."""
+    key = tuple(row[f] for f in _PRICE_FIELDS)
+    value = cache.get(key)
+    if value is None:
+        value = monthly_value(
+            row["amount"],
+            row["quantity"],
+            row["interval_unit"],
+            row["interval_count"],
+            row["currency"],
+            Discount.from_row(row),
+        )
+        cache[key] = value
+    return value
 
 
 def _end_of(row: dict[str, Any]) -> datetime | None:
@@ -161,15 +180,18 @@ def _breaks(row: dict[str, Any], lo: datetime, hi: datetime | None) -> list[date
     return sorted(m for m in marks if m is not None and lo < m and (hi is None or m < hi))
 
 
-def subscription_segments(rows: list[dict[str, Any]]) -> Iterator[Segment]:
+def subscription_segments(
+    rows: list[dict[str, Any]], prices: dict[tuple[Any, ...], int] | None = None
+) -> Iterator[Segment]:
     """The segments of one subscription from its versions (sorted by effective_at, version)."""
+    prices = {} if prices is None else prices
     carried = ACTIVE
     for i, row in enumerate(rows):
         lo: datetime = row["effective_at"]
         hi: datetime | None = rows[i + 1]["effective_at"] if i + 1 < len(rows) else None
         if hi is not None and hi <= lo:
             continue  # superseded by a later version effective at the same instant
-        value = _value(row)
+        value = _value(row, prices)
         starts = [lo, *_breaks(row, lo, hi)]
         ends: list[datetime | None] = [*starts[1:], hi]
         for start, end in zip(starts, ends, strict=True):
@@ -191,14 +213,15 @@ def subscription_segments(rows: list[dict[str, Any]]) -> Iterator[Segment]:
 def segments_from_versions(rows: Iterable[dict[str, Any]]) -> dict[str, list[Segment]]:
     """Segments per subscription id, from versions sorted by subscription and timeline."""
     out: dict[str, list[Segment]] = {}
+    prices: dict[tuple[Any, ...], int] = {}
     group: list[dict[str, Any]] = []
     for row in rows:
         if group and group[0]["subscription_id"] != row["subscription_id"]:
-            out[group[0]["subscription_id"]] = list(subscription_segments(group))
+            out[group[0]["subscription_id"]] = list(subscription_segments(group, prices))
             group = []
         group.append(row)
     if group:
-        out[group[0]["subscription_id"]] = list(subscription_segments(group))
+        out[group[0]["subscription_id"]] = list(subscription_segments(group, prices))
     return out
 
 

@@ -122,6 +122,8 @@ def test_every_problem_at_once(
 
 def test_unauthenticated_beats_invalid_query(client: httpx.Client) -> None:
     fail(client, 401, None, from_="nope")
+    fail(client, 401, None, limit="0")
+    fail(client, 401, "bk_nope.secret", page="x")
 
 
 def test_unknown_path_and_method(
