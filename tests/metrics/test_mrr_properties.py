@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from billstats.metrics.calendar import Span, each_day, local_date
 from billstats.metrics.mrr import MrrHistory, day_close
+from billstats.money import minor_exponent
 from tests.conftest import LiveServer, make_tenant
 
 BASE = datetime(2025, 3, 1, tzinfo=UTC)
@@ -46,7 +47,6 @@ DISCOUNTS: list[dict[str, Any] | None] = [
     {"percent": "50", "duration": "once"},
 ]
 STATUSES = ["trialing", "active", "past_due", "paused", "cancelled"]
-MINOR = {"USD": 2, "EUR": 2, "JPY": 0}
 MONTHS = {
     "day": Fraction(12, 365),
     "week": Fraction(12, 52),
@@ -127,20 +127,26 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text is not None else None
 
 
-def _value(row: dict[str, Any]) -> int:
-    amount, unit, count, currency, _ = PLANS[row["plan_id"]]
+Plans = dict[str, tuple[str, str, int, str, str]]
+
+
+def _value(row: dict[str, Any], plans: Plans) -> int:
+    amount, unit, count, currency, _ = plans[row["plan_id"]]
     gross = Fraction(amount) * row["quantity"]
     d = row["discount"]
     if d is not None and d["duration"] == "forever":
         off = gross * Fraction(d["percent"]) / 100 if d["percent"] else Fraction(d["amount"])
         gross = max(Fraction(0), gross - off)
     monthly = gross / (MONTHS[unit] * count)
-    step = Fraction(1, 10 ** MINOR[currency])
+    step = Fraction(1, 10 ** minor_exponent(currency))
     steps: int = round(monthly / step)
     return int(steps * step * 1_000_000)
 
 
-def reference_versions(client: httpx.Client, sub_ids: set[str]) -> dict[str, list[V]]:
+def reference_versions(
+    client: httpx.Client, sub_ids: set[str], plans: Plans = PLANS
+) -> dict[str, list[V]]:
+    """Every version of these subscriptions, read back through the API, valued naively."""
     out: dict[str, list[V]] = {}
     for sid in sorted(sub_ids):
         rows = client.get(f"/v1/subscriptions/{sid}/history").json()["data"]
@@ -156,7 +162,7 @@ def reference_versions(client: httpx.Client, sub_ids: set[str]) -> dict[str, lis
                 _dt(r["trial_ends_at"]),
                 _dt(r["cancelled_at"]),
                 _dt(r["ended_at"]),
-                _value(r),
+                _value(r, plans),
                 r["livemode"],
             )
             for r in rows
