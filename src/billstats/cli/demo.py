@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from billstats.cli.context import engine, handles_errors, print_json
+from billstats.cli.context import engine, handles_errors, print_json, settings
+from billstats.demo.access import issue_demo_access
 from billstats.demo.config import DEFAULT_SEED, DemoConfig, today_in
 from billstats.demo.load import DEFAULT_TENANT, load_demo
 from billstats.demo.stream import write_ndjson
@@ -100,6 +101,7 @@ def demo(
             }
         )
         return
+    conf = settings()
     eng = engine()
     if serve:
         typer.echo(
@@ -112,6 +114,7 @@ def demo(
     token = loaded.key["token"]
     curl = f'curl -H "Authorization: Bearer {token}" {url}/v1/customers?limit=5'
     summary: dict[str, Any] = loaded.summary or {}
+    access = issue_demo_access(eng, conf, loaded.tenant_id, loaded.key, url)
     if not serve:
         print_json(
             {
@@ -123,6 +126,7 @@ def demo(
                 "curl": curl,
                 "data": config.describe(),
                 **loaded.as_dict(),
+                **access.as_dict(),
             }
         )
         return
@@ -134,6 +138,11 @@ def demo(
     typer.echo(f"API:    {url}   (OpenAPI docs: {url}/docs)")
     typer.echo(f"Token:  {token}")
     typer.echo(f"Try:    {curl}\n")
+    typer.echo("The dashboard APIs (partner credential and portal token issued for the demo):")
+    for name, request in access.requests.items():
+        if name != "native":
+            typer.echo(f"  {name + ':':8} {request}")
+    typer.echo("")
     import uvicorn
 
     uvicorn.run(

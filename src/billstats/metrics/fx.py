@@ -1,14 +1,16 @@
 """Conversion into the tenant's reporting currency with the ``fx_rates`` of each amount's day.
 
 A rate is "units of the reporting currency per unit of the currency" on one calendar day (the
-tenant's zone); amounts in the reporting currency need no rate.  A missing rate is an error that
-names the currency and the day: numbers are never silently converted with a wrong rate.
+tenant's zone); amounts in the reporting currency need no rate.  As with published reference rates,
+a day without its own rate (a weekend, a holiday, today before the day's rate is in) uses the latest
+rate at most ``MAX_RATE_AGE_DAYS`` days before it.  Beyond that the rate is missing, an error that
+names the currency and the day: numbers are never silently converted with a stale or wrong rate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from sqlalchemy import Connection, select
@@ -18,6 +20,7 @@ from billstats.errors import BillstatsError
 from billstats.ingest.schemas.usage import RATE_DIGITS
 
 _SCALE = 10**RATE_DIGITS
+MAX_RATE_AGE_DAYS = 7
 
 
 class MissingRate(BillstatsError):
@@ -42,10 +45,11 @@ class Converter:
     def rate(self, currency: str, day: date) -> Fraction:
         if currency == self.reporting:
             return Fraction(1)
-        scaled = self._rates.get((currency, day))
-        if scaled is None:
-            raise MissingRate(currency, day, self.reporting)
-        return Fraction(scaled, _SCALE)
+        for age in range(MAX_RATE_AGE_DAYS + 1):
+            scaled = self._rates.get((currency, day - timedelta(days=age)))
+            if scaled is not None:
+                return Fraction(scaled, _SCALE)
+        raise MissingRate(currency, day, self.reporting)
 
     def convert(self, micros: int, currency: str, day: date) -> Fraction:
         return micros * self.rate(currency, day) if micros else Fraction(0)
@@ -71,7 +75,7 @@ def load_converter(
         query = select(fx.c.currency, fx.c.day, fx.c.rate).where(
             fx.c.tenant_id == tenant_id,
             fx.c.currency.in_(foreign),
-            fx.c.day >= first,
+            fx.c.day >= first - timedelta(days=MAX_RATE_AGE_DAYS),
             fx.c.day <= last,
         )
         rates = {(r.currency, r.day): r.rate for r in conn.execute(query)}

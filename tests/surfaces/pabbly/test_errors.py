@@ -200,8 +200,9 @@ def test_missing_exchange_rate_names_currency_and_day(
         tenant,
         [
             ("customers", {"id": "c1", "name": "C", "created_at": "2025-01-01T00:00:00Z"}),
-            ("fx_rates", {"currency": "USD", "date": "2025-01-30", "rate": "0.95"}),
-            # 2025-01-31T23:30:00Z is already Feb 1 in Berlin: the rate of Feb 1 is needed.
+            # Jan 24 is 8 days before Feb 1: too old to be carried over (at most 7 days).
+            ("fx_rates", {"currency": "USD", "date": "2025-01-24", "rate": "0.95"}),
+            # 2025-01-31T23:30:00Z is already Feb 1 in Berlin: a rate for Feb 1 is needed.
             (
                 "payments",
                 {
