@@ -23,23 +23,6 @@ EXAMPLES["curl"] = r"""curl -X POST https://payments.pabbly.com/api/v1/api/v2/ge
 """
 
 # Ruby
-EXAMPLES["ruby"] = r"""require 'net/http'
-require 'json'
-
-uri = URI('https://payments.pabbly.com/api/v1/api/v2/getdashboardstats')
-request = Net::HTTP::Post.new(uri)
-request.basic_auth '{{YOUR_API_KEY}}', '{{YOUR_SECRET_KEY}}'
-request['Content-Type'] = 'application/json'
-request.body = "{\"product_id\":\"5e3a95143c92e44b424b6d47\",\"interval\":\"last_30_days\"}"
-
-response = Net::HTTP.start(uri.hostname, uri.port, use_ssl: uri.scheme == 'https') do |http|
-  http.request(request)
-end
-
-data = JSON.parse(response.body)
-"""
-
-# Python
 EXAMPLES["python"] = r"""import requests
 from requests.auth import HTTPBasicAuth
 
@@ -56,20 +39,6 @@ data = response.json()
 """
 
 # PHP
-EXAMPLES["php"] = r"""<?php
-$ch = curl_init('https://payments.pabbly.com/api/v1/api/v2/getdashboardstats');
-curl_setopt($ch, CURLOPT_RETURNTRANSFER, true);
-curl_setopt($ch, CURLOPT_CUSTOMREQUEST, 'POST');
-curl_setopt($ch, CURLOPT_USERPWD, '{{YOUR_API_KEY}}:{{YOUR_SECRET_KEY}}');
-curl_setopt($ch, CURLOPT_HTTPHEADER, ['Content-Type: application/json']);
-curl_setopt($ch, CURLOPT_POSTFIELDS, '{"product_id":"5e3a95143c92e44b424b6d47","interval":"last_30_days"}');
-
-$response = curl_exec($ch);
-curl_close($ch);
-$data = json_decode($response, true);
-"""
-
-# Java
 EXAMPLES["java"] = r"""import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -111,43 +80,3 @@ const data = await response.json();
 """
 
 # Go
-EXAMPLES["go"] = r"""package main
-
-import (
-    "fmt"
-    "io"
-    "net/http"
-    "strings"
-)
-
-func main() {
-    payload := strings.NewReader("{\"product_id\":\"5e3a95143c92e44b424b6d47\",\"interval\":\"last_30_days\"}")
-    req, _ := http.NewRequest("POST", "https://payments.pabbly.com/api/v1/api/v2/getdashboardstats", payload)
-    req.Header.Set("Content-Type", "application/json")
-    req.SetBasicAuth("{{YOUR_API_KEY}}", "{{YOUR_SECRET_KEY}}")
-
-    res, _ := http.DefaultClient.Do(req)
-    defer res.Body.Close()
-    body, _ := io.ReadAll(res.Body)
-    fmt.Println(string(body))
-}
-"""
-
-# .NET
-EXAMPLES["dotnet"] = r"""using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Threading.Tasks;
-
-var credentials = Convert.ToBase64String(Encoding.ASCII.GetBytes("{{YOUR_API_KEY}}:{{YOUR_SECRET_KEY}}"));
-
-var client = new HttpClient();
-var request = new HttpRequestMessage(HttpMethod.Post, "https://payments.pabbly.com/api/v1/api/v2/getdashboardstats");
-request.Headers.TryAddWithoutValidation("Authorization", $"Basic {credentials}");
-request.Content = new StringContent("{\"product_id\":\"5e3a95143c92e44b424b6d47\",\"interval\":\"last_30_days\"}");
-request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-
-var response = await client.SendAsync(request);
-var data = await response.Content.ReadAsStringAsync();
-Console.WriteLine(data);
-"""

@@ -1,7 +1,8 @@
 """The seed's own request examples, base URL and key swapped, run against the live server.
 
-cURL, Python, Java and Node.js run wherever their runtime is installed (Python always); Ruby,
-PHP, Go and .NET are skipped, with the reason shown, on machines without that runtime.
+cURL, Python, Java and Node.js: the runtimes this project's machines have.  The seed's Ruby, PHP,
+Go and .NET samples are the same request in other languages; they are not transcribed because no
+runtime here could run them (a test that never runs proves nothing).
 """
 
 from __future__ import annotations
@@ -146,48 +147,22 @@ def run_java(code: str, tmp: Path) -> str:
     return _run(["java", "Example.java"], tmp)
 
 
-def run_ruby(code: str, tmp: Path) -> str:
-    (tmp / "example.rb").write_text(code + "\nputs JSON.generate(data)\n")
-    return _run(["ruby", "example.rb"], tmp)
-
-
-def run_php(code: str, tmp: Path) -> str:
-    (tmp / "example.php").write_text(code + "\necho json_encode($data);\n")
-    return _run(["php", "example.php"], tmp)
-
-
-def run_go(code: str, tmp: Path) -> str:
-    (tmp / "main.go").write_text(code)
-    return _run(["go", "run", "main.go"], tmp, timeout=300)
-
-
-def run_dotnet(code: str, tmp: Path) -> str:
-    _run(["dotnet", "new", "console", "--force", "-o", "example"], tmp, timeout=300)
-    (tmp / "example" / "Program.cs").write_text(code)
-    return _run(["dotnet", "run", "--project", "example"], tmp, timeout=300)
-
-
 RUNNERS: dict[str, tuple[str, Callable[[str, Path], str]]] = {
     "curl": ("curl", run_curl),
     "python": (sys.executable, run_python),
     "node": ("node", run_node),
     "java": ("java", run_java),
-    "ruby": ("ruby", run_ruby),
-    "php": ("php", run_php),
-    "go": ("go", run_go),
-    "dotnet": ("dotnet", run_dotnet),
 }
 
 
-def test_every_seed_example_has_a_runner() -> None:
-    assert set(EXAMPLES) == set(RUNNERS)
+def test_every_transcribed_example_has_a_runner() -> None:
+    assert set(EXAMPLES) == set(RUNNERS) == {"curl", "python", "node", "java"}
 
 
 @pytest.mark.parametrize("language", sorted(RUNNERS))
 def test_seed_example(language: str, frozen: Frozen, seed_key: Key, tmp_path: Path) -> None:
     program, run = RUNNERS[language]
-    if shutil.which(program) is None:
-        pytest.skip(f"{program} is not installed")
+    assert shutil.which(program), f"{program} is needed to run the seed's {language} example"
     output = run(swapped(language, frozen.url, seed_key), tmp_path)
     body: Any = json.loads(output)
     jsonschema.validate(body, STATS_SCHEMA)
