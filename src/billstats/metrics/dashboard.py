@@ -5,7 +5,7 @@ Each amount is the exact sum of its records, each group of records converted wit
 ``fx_rates`` of its local day, rounded once (half-even) to the reporting currency's minor unit.
 Figures defined from other figures (total sales, net revenue, net via affiliates, ARPU) are
 computed from those rounded figures, so the numbers a user sees add up exactly.
-Definitions: ``docs/metrics/pabbly.md``.
+Definitions: ``docs/metrics.md``, "Pabbly".
 """
 
 from __future__ import annotations

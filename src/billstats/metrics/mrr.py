@@ -1,6 +1,6 @@
 """Monthly recurring revenue: MRR at an instant, cancellations, and daily MRR movements.
 
-Definitions (full text in ``docs/metrics/mrr.md``):
+Definitions (full text in ``docs/metrics.md``, "MRR"):
 
 - A subscription contributes ``pricing.monthly_value`` (plan amount x quantity, less a
   ``forever`` discount, per month, rounded to the currency's minor unit) while its phase is

@@ -1,6 +1,6 @@
 """The account overview: products, subscriptions, payments and revenue, as of one instant.
 
-Definitions (``docs/metrics/devkit.md``):
+Definitions (``docs/metrics.md``, "devkit4ai"):
 
 - products: every product; ``configured``/``test_credentials``/``live_credentials`` count the
   products whose payment provider has that flag.  Products have no live/test mode, so they are

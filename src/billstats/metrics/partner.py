@@ -1,6 +1,6 @@
 """A reseller partner's ecosystem: its accounts, their wallet balances and their calls.
 
-Definitions (``docs/metrics/vobiz.md`` has the full text):
+Definitions (``docs/metrics.md``, "Vobiz" has the full text):
 
 - The partner's accounts are the tenant's customers whose ``partner_id`` is the partner;
   *active* ones have ``is_active``.  Accounts, their count and the balance describe the partner

@@ -1,6 +1,6 @@
 """The customer portal's dashboard: what one customer owes, will be billed and has used, at ``now``.
 
-Definitions (see docs/metrics/portal.md):
+Definitions (see docs/metrics.md, "Customer portal"):
 
 - live subscriptions: the customer's subscriptions whose version in effect at ``now`` is active,
   trialing or past due and not ended; ordered by start, then id.

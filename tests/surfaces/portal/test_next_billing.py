@@ -22,7 +22,7 @@ from tests.surfaces.portal.builders import Ledger
 from tests.surfaces.portal.conftest import Clock, dashboard, issue
 from tests.surfaces.portal.schema import DASHBOARD, validate
 
-NAMESPACE = uuid.UUID("35867989-b74c-40c5-940c-bf1066a4e17b")  # docs/metrics/portal.md
+NAMESPACE = uuid.UUID("35867989-b74c-40c5-940c-bf1066a4e17b")  # docs/metrics.md (customer portal)
 
 
 @dataclass

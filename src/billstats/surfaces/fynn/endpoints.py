@@ -36,7 +36,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     responses=_ERRORS,
     summary="Get series data for subscription (Fynn compatible)",
     description="One data point per currency and day: MRR at the end of the day and the day's "
-    "new, expansion and churn MRR (docs/metrics/fynn.md).",
+    "new, expansion and churn MRR (docs/metrics.md).",
 )
 def subscription_revenue(
     principal: Analytics,
