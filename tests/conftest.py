@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from billstats.db.dialect import write_transaction
 from billstats.db.engine import make_engine
 from billstats.db.migrate import upgrade
 from billstats.tenants.service import create_tenant
+from billstats.web.deps import current_time
 
 PG_URL = os.environ.get("BILLSTATS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -170,6 +172,46 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+
+
+class Clock:
+    """The instant a frozen server takes as "now" (None: the real clock)."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
+@dataclass
+class Frozen:
+    """A live server whose requests see ``clock.now`` as the current instant."""
+
+    server: LiveServer
+    clock: Clock
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="session")
+def frozen_server(settings: Settings, engine: Engine) -> Iterator[Frozen]:
+    clock = Clock()
+    server = LiveServer(settings, engine)
+    server.app.dependency_overrides[current_time] = clock
+    server.start()
+    yield Frozen(server, clock)
+    server.stop()
+
+
+@pytest.fixture
+def frozen(frozen_server: Frozen) -> Iterator[Frozen]:
+    """The frozen server, its clock reset to the real one before and after the test."""
+    frozen_server.clock.now = None
+    yield frozen_server
+    frozen_server.clock.now = None
 
 
 @pytest.fixture

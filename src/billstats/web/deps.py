@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -63,3 +64,12 @@ def require(scope: str) -> Callable[[Principal], Principal]:
 Ingest = Annotated[Principal, Depends(require("ingest:write"))]
 Analytics = Annotated[Principal, Depends(require("analytics:read"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+
+
+def current_time() -> datetime:
+    """The request's "now", aware UTC: one value per request.  Tests override this one
+    dependency to freeze time for every surface."""
+    return datetime.now(UTC)
+
+
+Now = Annotated[datetime, Depends(current_time)]

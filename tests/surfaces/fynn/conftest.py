@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,49 +12,11 @@ import pytest
 from sqlalchemy import Engine
 
 from billstats.auth.service import create_key
-from billstats.config import Settings
 from billstats.db.dialect import write_transaction
-from billstats.surfaces.fynn.deps import current_time
-from tests.conftest import LiveServer, TenantCtx, make_tenant
+from tests.conftest import Frozen, TenantCtx, make_tenant
 from tests.surfaces.fynn.schema import ERROR_SCHEMA, RESPONSE_SCHEMA
 
 PATH = "/analytics/subscription-revenue"
-
-
-class Clock:
-    """The instant the server takes as "now" (None: the real clock)."""
-
-    def __init__(self) -> None:
-        self.now: datetime | None = None
-
-    def __call__(self) -> datetime:
-        return self.now or datetime.now(UTC)
-
-
-@dataclass
-class Frozen:
-    server: LiveServer
-    clock: Clock
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-
-@pytest.fixture(scope="session")
-def fynn_server(settings: Settings, engine: Engine) -> Iterator[Frozen]:
-    clock = Clock()
-    server = LiveServer(settings, engine)
-    server.app.dependency_overrides[current_time] = clock
-    server.start()
-    yield Frozen(server, clock)
-    server.stop()
-
-
-@pytest.fixture
-def frozen(fynn_server: Frozen) -> Iterator[Frozen]:
-    yield fynn_server
-    fynn_server.clock.now = None
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,55 +13,10 @@ import pytest
 from sqlalchemy import Engine
 
 from billstats.auth.service import create_key
-from billstats.config import Settings
 from billstats.db.dialect import write_transaction
-from billstats.surfaces.pabbly.deps import current_time
-from tests.conftest import LiveServer, TenantCtx, make_tenant
+from tests.conftest import Frozen, TenantCtx, make_tenant
 
 PATH = "/api/v2/getdashboardstats"
-
-
-class Clock:
-    """The instant the frozen server takes as "now" (None: the real clock)."""
-
-    def __init__(self) -> None:
-        self.now: datetime | None = None
-
-    def __call__(self) -> datetime:
-        return self.now or datetime.now(UTC)
-
-
-@dataclass
-class Frozen:
-    server: LiveServer
-    clock: Clock
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-
-@pytest.fixture(scope="session")
-def frozen_server(settings: Settings, engine: Engine) -> Iterator[Frozen]:
-    """A live server whose requests see ``clock.now`` as the current instant.
-
-    It speaks HTTP/1.1 through uvicorn's ``h11`` implementation: with ``httptools`` (uvicorn's
-    default when installed) a request offering ``Upgrade: h2c`` loses its body (uvicorn issue
-    #2722), and every JDK ``HttpClient`` offers it, so the seed's Java example would fail.
-    """
-    clock = Clock()
-    server = LiveServer(settings, engine)
-    server.server.config.http = "h11"
-    server.app.dependency_overrides[current_time] = clock
-    server.start()
-    yield Frozen(server, clock)
-    server.stop()
-
-
-@pytest.fixture
-def frozen(frozen_server: Frozen) -> Iterator[Frozen]:
-    yield frozen_server
-    frozen_server.clock.now = None
 
 
 @pytest.fixture

@@ -8,17 +8,12 @@ overridden: the request's "now" (``billstats.surfaces.portal.deps.current_time``
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
-from billstats.config import Settings
-from billstats.surfaces.portal.deps import current_time
-from tests.conftest import LiveServer, TenantCtx
+from tests.conftest import Clock, Frozen, TenantCtx
 from tests.surfaces.portal.schema import (
     DASHBOARD,
     HTTP_VALIDATION_ERROR,
@@ -27,37 +22,15 @@ from tests.surfaces.portal.schema import (
 )
 
 
-@dataclass
-class Clock:
-    now: datetime | None = None
-
-    def __call__(self) -> datetime:
-        return self.now or datetime.now(UTC)
-
-
-CLOCK = Clock()
-
-
-@pytest.fixture(scope="session")
-def portal_server(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
-    server = LiveServer(settings, engine)
-    server.app.dependency_overrides[current_time] = CLOCK
-    server.start()
-    yield server
-    server.stop()
+@pytest.fixture
+def clock(frozen: Frozen) -> Clock:
+    return frozen.clock
 
 
 @pytest.fixture
-def clock() -> Iterator[Clock]:
-    CLOCK.now = None
-    yield CLOCK
-    CLOCK.now = None
-
-
-@pytest.fixture
-def client(portal_server: LiveServer, clock: Clock) -> Iterator[httpx.Client]:
+def client(frozen: Frozen) -> Iterator[httpx.Client]:
     """A client without credentials (the portal token travels in the query)."""
-    with httpx.Client(base_url=portal_server.url, timeout=60) as c:
+    with httpx.Client(base_url=frozen.url, timeout=60) as c:
         yield c
 
 

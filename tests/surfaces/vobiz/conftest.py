@@ -18,7 +18,7 @@ from billstats.db.dialect import write_transaction
 from billstats.demo.catalog import PARTNER_ID
 from billstats.demo.config import DemoConfig
 from billstats.demo.load import load_demo
-from billstats.surfaces.vobiz.deps import current_time
+from billstats.web.deps import current_time
 from tests.conftest import LiveServer, TenantCtx, make_tenant
 from tests.surfaces.vobiz import scenario
 

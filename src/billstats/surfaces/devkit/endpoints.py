@@ -11,7 +11,7 @@ from billstats.surfaces.devkit import service
 from billstats.surfaces.devkit.deps import TOKEN_PATH, AccessKey, Reader, TokenForm
 from billstats.surfaces.devkit.errors import NO_STORE
 from billstats.surfaces.devkit.schemas import AccessTokenResponse, PaymentStats
-from billstats.web.deps import ReadConn
+from billstats.web.deps import Now, ReadConn
 from billstats.web.responses import JSON
 
 router = APIRouter(tags=["devkit"])
@@ -56,8 +56,9 @@ def token(form: TokenForm, conn: ReadConn, key: AccessKey) -> JSON:
 def payment_stats(
     principal: Reader,
     conn: ReadConn,
+    now: Now,
     test_mode: Annotated[
         bool, Query(description="Include test mode data; false for live mode only")
     ] = True,
 ) -> Any:
-    return service.payment_stats(conn, principal, test_mode)
+    return service.payment_stats(conn, principal, test_mode, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -12,10 +12,10 @@ from billstats.tenants import service as tenants
 
 
 def payment_stats(
-    conn: Connection, principal: Principal, test_mode: bool, now: datetime | None = None
+    conn: Connection, principal: Principal, test_mode: bool, now: datetime
 ) -> dict[str, int | str]:
     tenant = tenants.get(conn, principal.tenant_id)
-    stats = overview(conn, tenant, include_test=test_mode, now=now or datetime.now(UTC))
+    stats = overview(conn, tenant, include_test=test_mode, now=now)
     return {
         "total_projects": stats.products,
         "projects_with_config": stats.products_configured,

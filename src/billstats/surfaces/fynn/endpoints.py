@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from billstats.surfaces.fynn import service
-from billstats.surfaces.fynn.deps import Now
 from billstats.surfaces.fynn.schemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -15,7 +14,7 @@ from billstats.surfaces.fynn.schemas import (
     RevenueResponse,
     parse_query,
 )
-from billstats.web.deps import Analytics, ReadConn
+from billstats.web.deps import Analytics, Now, ReadConn
 from billstats.web.responses import JSON
 
 router = APIRouter(include_in_schema=True, tags=["fynn"])

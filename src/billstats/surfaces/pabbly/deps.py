@@ -6,7 +6,6 @@ Clients authenticate with HTTP Basic: username = an API key's ``key_id``, passwo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -44,10 +43,4 @@ def basic_principal(
     return principal
 
 
-def current_time() -> datetime:
-    """The instant "now" of a request (tests override this dependency to freeze time)."""
-    return datetime.now(UTC)
-
-
 Reader = Annotated[Principal, Depends(basic_principal)]
-Now = Annotated[datetime, Depends(current_time)]

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from billstats.surfaces.pabbly import service
-from billstats.surfaces.pabbly.deps import Now, Reader
+from billstats.surfaces.pabbly.deps import Reader
 from billstats.surfaces.pabbly.schemas import ErrorResponse, StatsRequest, StatsResponse
-from billstats.web.deps import ReadConn
+from billstats.web.deps import Now, ReadConn
 
 router = APIRouter(include_in_schema=True, tags=["pabbly"])
 

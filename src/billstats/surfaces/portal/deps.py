@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -12,15 +11,7 @@ from billstats.auth.portal_tokens import InvalidPortalToken
 from billstats.auth.principal import Principal
 from billstats.db.dialect import read_transaction
 from billstats.metrics.portal_data import load_customer
-from billstats.web.deps import EngineDep, SettingsDep
-
-
-def current_time() -> datetime:
-    """The request's "now" (one value per request; tests override this dependency)."""
-    return datetime.now(UTC)
-
-
-Now = Annotated[datetime, Depends(current_time)]
+from billstats.web.deps import EngineDep, Now, SettingsDep
 
 
 def portal_signing_key(engine: EngineDep, settings: SettingsDep) -> bytes:

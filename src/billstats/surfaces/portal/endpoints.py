@@ -14,14 +14,14 @@ from fastapi import APIRouter, Body, Query, Request
 from billstats.auth.portal_tokens import MAX_TTL_HOURS
 from billstats.errors import Problem, ValidationFailed
 from billstats.surfaces.portal import service
-from billstats.surfaces.portal.deps import Now, PortalCustomer, PortalKey
+from billstats.surfaces.portal.deps import PortalCustomer, PortalKey
 from billstats.surfaces.portal.schemas import (
     PortalDashboardSummaryResponse,
     PortalDetail,
     PortalTokenRequest,
     PortalTokenResponse,
 )
-from billstats.web.deps import Admin, ReadConn
+from billstats.web.deps import Admin, Now, ReadConn
 from billstats.web.responses import JSON
 
 router = APIRouter(include_in_schema=True)

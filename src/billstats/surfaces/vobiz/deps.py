@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header
@@ -21,10 +20,4 @@ def partner_principal(
     return partner_credentials.authenticate(conn, x_auth_id, x_auth_token)
 
 
-def current_time() -> datetime:
-    """The request's "now" (tests override this dependency to pin the clock)."""
-    return datetime.now(UTC)
-
-
 PartnerAuth = Annotated[Principal, Depends(partner_principal)]
-Now = Annotated[datetime, Depends(current_time)]

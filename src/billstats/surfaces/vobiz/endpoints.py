@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from billstats.surfaces.vobiz import service
 from billstats.surfaces.vobiz.admin import router as admin_router
-from billstats.surfaces.vobiz.deps import Now, PartnerAuth
-from billstats.web.deps import ReadConn
+from billstats.surfaces.vobiz.deps import PartnerAuth
+from billstats.web.deps import Now, ReadConn
 from billstats.web.responses import JSON
 
 router = APIRouter(include_in_schema=True)
