@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from billstats.dashboard.endpoints import router as dashboard_router
 from billstats.ingest.endpoints import router as ingest_router
+from billstats.metrics_api.activity_endpoints import router as activity_router
+from billstats.metrics_api.endpoints import router as metrics_router
 from billstats.surfaces.devkit import errors as devkit_errors
 from billstats.surfaces.devkit.endpoints import router as devkit_router
 from billstats.surfaces.fynn import errors as fynn_errors
@@ -21,6 +24,9 @@ from billstats.web.errors import ErrorFormat
 ROUTERS: list[APIRouter] = [
     tenant_router,
     ingest_router,
+    activity_router,  # before metrics_router: /v1/metrics/activities is not a metric name
+    metrics_router,
+    dashboard_router,
     pabbly_router,
     devkit_router,
     fynn_router,

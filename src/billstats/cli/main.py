@@ -10,6 +10,7 @@ import typer
 from billstats.auth import service as auth_service
 from billstats.cli import partners as partner_commands
 from billstats.cli import portal as portal_commands
+from billstats.cli import stats as stats_commands
 from billstats.cli.context import engine, handles_errors, print_json
 from billstats.cli.demo import demo as demo_command
 from billstats.cli.imports import import_command
@@ -28,6 +29,7 @@ app.command("demo")(demo_command)
 app.command("import")(import_command)
 portal_commands.register(app)
 partner_commands.register(app)
+stats_commands.register(app)
 
 
 @app.command()

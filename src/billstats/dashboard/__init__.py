@@ -1,0 +1,1 @@
+"""The web dashboard (``/dashboard``): static pages over the native metrics API."""
