@@ -1,0 +1,10 @@
+"""The one place listing the native metric modules: importing this registers every metric."""
+
+from __future__ import annotations
+
+from billstats.metrics import native_flows, native_invoices, native_mrr, native_usage
+from billstats.metrics.registry import REGISTRY
+
+MODULES = (native_mrr, native_flows, native_invoices, native_usage)
+
+__all__ = ["MODULES", "REGISTRY"]

@@ -1,0 +1,1 @@
+"""Native metrics: native_flows (registered in the metric registry on import)."""

@@ -1,0 +1,1 @@
+"""Native metrics: native_mrr (registered in the metric registry on import)."""
