@@ -7,8 +7,10 @@ none of them computes anything on its own.
 
 Values are exact: money is a ``Fraction`` of micro-units of the query's currency (rounded once,
 half-even, to that currency's minor unit when rendered), counts are ``int``, ratios are
-``Fraction`` (rendered with ``RATIO_PLACES`` decimals), and ``None`` means "not defined" (a ratio
-whose divisor is 0, say) and renders as JSON ``null``.
+``Fraction`` (rendered with ``RATIO_PLACES`` decimals), quantities (usage, minutes) are a
+``Fraction`` of micro-units (rendered exactly, at most ``QUANTITY_PLACES`` decimals), a breakdown is
+a mapping of names to values of its ``item`` kind, and ``None`` means "not defined" (a ratio whose
+divisor is 0, say) and renders as JSON ``null``.
 """
 
 from __future__ import annotations
@@ -26,18 +28,29 @@ from billstats.metrics.calendar import Span, days_span
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month", "quarter", "year")
-FieldKind = Literal["money", "count", "ratio"]
-Value = int | Fraction | None
+FieldKind = Literal["money", "count", "ratio", "quantity", "breakdown"]
+Scalar = int | Fraction | None
+Value = int | Fraction | None | dict[str, Scalar]
 Row = dict[str, Value]
 
 RATIO_PLACES = 6
+QUANTITY_PLACES = 6
 MAX_BUCKETS = 1000
 
 
 @dataclass(frozen=True)
 class Field:
+    """A value of every entry.  A ``breakdown`` is an object of name -> value whose values have
+    the kind ``item`` (e.g. usage quantity per metric code); every entry of a response carries the
+    same names."""
+
     name: str
     kind: FieldKind
+    item: FieldKind | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind == "breakdown") != (self.item is not None) or self.item == "breakdown":
+            raise ValueError(f"field {self.name!r}: a breakdown (and only it) needs a scalar item")
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,8 @@ class Filters:
     # converted into the tenant's reporting currency with fx_rates.
     currency: str | None = None
     livemode: bool = True
+    # Calls only: the calls of one reseller partner's accounts (customers with that partner_id).
+    partner_id: str | None = None
 
 
 @dataclass
@@ -115,8 +130,13 @@ def register(metric: Metric) -> Metric:
     if metric.name in REGISTRY:
         raise ValueError(f"metric {metric.name!r} is declared twice")
     names = [f.name for f in metric.fields]
-    if not names or len(set(names)) != len(names):
-        raise ValueError(f"metric {metric.name!r} needs distinct fields")
+    if not names or len(set(names)) != len(names) or "date" in names:
+        raise ValueError(f"metric {metric.name!r} needs distinct fields (and none named 'date')")
+    # Entries of several metrics carry all their fields side by side: names never clash.
+    for other in REGISTRY.values():
+        clash = set(names) & {f.name for f in other.fields}
+        if clash:
+            raise ValueError(f"metric {metric.name!r} reuses {sorted(clash)} of {other.name!r}")
     REGISTRY[metric.name] = metric
     return metric
 

@@ -1,7 +1,105 @@
-"""``GET /v1/metrics`` and ``GET /v1/metrics/{metric}``."""
+"""``GET /v1/metrics`` and ``GET /v1/metrics/{metric}``: parse, authenticate, call the service."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from billstats.metrics_api import service
+from billstats.metrics_api.schemas import ERRORS, MetricsResponse, SeveralResponse
+from billstats.web.deps import Analytics, Now, ReadConn
+from billstats.web.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["metrics"])
+
+StartDate = Annotated[
+    str | None,
+    Query(description="YYYY-MM-DD, inclusive, tenant zone (default: end_date - 29 days)"),
+]
+EndDate = Annotated[str | None, Query(description="YYYY-MM-DD, inclusive (default: today)")]
+IntervalParam = Annotated[
+    str | None, Query(description="day | week (Monday first) | month | quarter | year; default day")
+]
+ProductId = Annotated[str | None, Query(description="only this product's records")]
+PlanId = Annotated[str | None, Query(description="only this plan's records")]
+Currency = Annotated[
+    str | None,
+    Query(description="only records in this currency, unconverted (default: all, converted)"),
+]
+Livemode = Annotated[str | None, Query(description="true (default) or false")]
+PartnerId = Annotated[str | None, Query(description="calls: only this partner's accounts")]
+
+
+def _params(**values: str | None) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@router.get(
+    "/metrics",
+    response_model=SeveralResponse,
+    responses=ERRORS,
+    summary="Several native metrics at once",
+)
+def get_metrics(
+    principal: Analytics,
+    conn: ReadConn,
+    now: Now,
+    metrics: Annotated[str, Query(description="comma-separated metric names")] = "",
+    start_date: StartDate = None,
+    end_date: EndDate = None,
+    interval: IntervalParam = None,
+    product_id: ProductId = None,
+    plan_id: PlanId = None,
+    currency: Currency = None,
+    livemode: Livemode = None,
+    partner_id: PartnerId = None,
+) -> Response:
+    names = [n.strip() for n in metrics.split(",") if n.strip()]
+    params = _params(
+        start_date=start_date,
+        end_date=end_date,
+        interval=interval,
+        product_id=product_id,
+        plan_id=plan_id,
+        currency=currency,
+        livemode=livemode,
+        partner_id=partner_id,
+    )
+    body: dict[str, Any] = service.query(conn, principal.tenant_id, names, params, now)
+    return JSON(body)
+
+
+@router.get(
+    "/metrics/{metric}",
+    response_model=MetricsResponse,
+    responses=ERRORS,
+    summary="One native metric over calendar buckets",
+)
+def get_metric(
+    metric: str,
+    principal: Analytics,
+    conn: ReadConn,
+    now: Now,
+    start_date: StartDate = None,
+    end_date: EndDate = None,
+    interval: IntervalParam = None,
+    product_id: ProductId = None,
+    plan_id: PlanId = None,
+    currency: Currency = None,
+    livemode: Livemode = None,
+    partner_id: PartnerId = None,
+) -> Response:
+    params = _params(
+        start_date=start_date,
+        end_date=end_date,
+        interval=interval,
+        product_id=product_id,
+        plan_id=plan_id,
+        currency=currency,
+        livemode=livemode,
+        partner_id=partner_id,
+    )
+    body: dict[str, Any] = service.query(conn, principal.tenant_id, [metric], params, now)
+    return JSON(body)
