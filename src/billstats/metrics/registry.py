@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from billstats.metrics.calendar import Span, days_span
+from billstats.metrics.mrr_timeline import Segment, load_segments
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month", "quarter", "year")
@@ -97,6 +98,15 @@ class Context:
     def currency(self) -> str:
         """The currency every money value is expressed in."""
         return self.filters.currency or self.reporting_currency
+
+    def segments(self) -> dict[str, list[Segment]]:
+        """The tenant's subscription timelines (every scope), loaded once per request and shared
+        by every metric that needs them (MRR, and product/plan attribution of records)."""
+        key = ("registry.segments",)
+        if key not in self.cache:
+            self.cache[key] = load_segments(self.conn, self.tenant_id)
+        segments: dict[str, list[Segment]] = self.cache[key]
+        return segments
 
 
 Compute = Callable[[Context, Sequence[Bucket]], list[Row]]
