@@ -10,7 +10,8 @@ from billstats.api import ERROR_FORMATS, ROUTERS
 from billstats.config import Settings
 from billstats.db.engine import make_engine
 from billstats.db.migrate import upgrade
-from billstats.web import errors
+from billstats.web import errors, health
+from billstats.web.observability import RequestMiddleware, configure_logging
 from billstats.web.responses import JSON
 
 
@@ -24,12 +25,11 @@ def create_app(
     app = FastAPI(title="billstats", version=__version__, default_response_class=JSON)
     app.state.settings = settings
     app.state.engine = engine
+    if settings.log_requests:
+        configure_logging()
     errors.install(app, ERROR_FORMATS)
+    app.add_middleware(RequestMiddleware)
+    app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app

@@ -35,6 +35,9 @@ class Settings:
     # Signs access tokens (OAuth2) and portal tokens.  None: a random key is generated on first
     # use and kept in the database (table server_secrets), so tokens survive restarts.
     secret_key: str | None = None
+    # One JSON line per request on stderr (logger ``billstats.access``).  On for the served app
+    # (``from_env``), off for apps built in tests unless asked for.
+    log_requests: bool = False
 
     def __post_init__(self) -> None:
         if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
@@ -48,4 +51,6 @@ class Settings:
             database_url=os.environ.get("BILLSTATS_DATABASE_URL") or default_database_url(),
             sqlite_synchronous=os.environ.get("BILLSTATS_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
             secret_key=os.environ.get("BILLSTATS_SECRET_KEY") or None,
+            log_requests=os.environ.get("BILLSTATS_LOG_REQUESTS", "1").lower()
+            not in ("0", "false", "no", "off"),
         )

@@ -152,4 +152,5 @@ def demo(
         port=port,
         log_level="info",
         http="h11",  # httptools drops bodies of requests carrying Upgrade: h2c (Java clients)
+        access_log=False,  # billstats logs each request itself (JSON, with its request id)
     )

@@ -50,6 +50,7 @@ def serve(
         workers=workers,
         log_level="info",
         http="h11",  # httptools drops bodies of requests carrying Upgrade: h2c (Java clients)
+        access_log=False,  # billstats logs each request itself (JSON, with its request id)
     )
 
 

@@ -14,6 +14,7 @@ from billstats.errors import PayloadTooLarge
 from billstats.ingest import service
 from billstats.ingest.kinds import KINDS, Kind
 from billstats.web.deps import Analytics, EngineDep, Ingest, ReadConn, SettingsDep
+from billstats.web.observability import count_ingested
 from billstats.web.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -54,6 +55,7 @@ def _add_kind_routes(kind: Kind) -> None:
                 return service.upsert(conn, principal.tenant_id, kind, key, body)
 
         out = await run_in_threadpool(run)
+        count_ingested({name: {out["result"]: 1}})  # committed: count it
         return JSON(out, 201 if out["result"] == "created" else 200)
 
     def get_one(request: Request, principal: Analytics, conn: ReadConn) -> JSON:
@@ -144,6 +146,8 @@ async def bulk_import(
                     max_records=MAX_IMPORT_RECORDS,
                 )
 
-        return JSON(await run_in_threadpool(run))
+        summary = await run_in_threadpool(run)
+        count_ingested(summary["kinds"])  # committed: count it
+        return JSON(summary)
     finally:
         spool.close()

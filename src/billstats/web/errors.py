@@ -7,17 +7,22 @@ prefixes; everything else gets the native format ``{"error": {"code", "message",
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from billstats.errors import BillstatsError, Problem
 from billstats.web.responses import JSON
+
+log = logging.getLogger("billstats.errors")
 
 
 @dataclass(frozen=True)
@@ -86,3 +91,25 @@ def install(app: FastAPI, formats: Sequence[ErrorFormat] = ()) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return format_for(request).render(request, http_error(exc))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        log.warning(
+            "database unavailable for %s %s: %s",
+            request.method,
+            request.url.path,
+            type(getattr(exc, "orig", exc)).__name__,
+        )
+        return format_for(request).render(request, DatabaseUnavailable())
+
+
+class DatabaseUnavailable(BillstatsError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the database is unavailable; nothing was written, retry shortly",
+            503,
+            "service_unavailable",
+            headers={"Retry-After": "1"},
+        )

@@ -9,7 +9,6 @@ hex digits (also sent as the ``X-Request-ID`` header).
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from starlette.responses import Response
 from billstats.errors import BillstatsError
 from billstats.metrics.fx import MissingRate
 from billstats.web.errors import ErrorFormat
+from billstats.web.observability import current_request_id
 from billstats.web.responses import JSON
 
 PREFIXES = ("/api/v1/partner/",)
@@ -28,10 +28,6 @@ PREFIXES = ("/api/v1/partner/",)
 def timestamp(now: datetime | None = None) -> str:
     at = (now or datetime.now(UTC)).astimezone(UTC)
     return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
-
-
-def new_request_id() -> str:
-    return "req_" + secrets.token_hex(6)
 
 
 def body(code: str, message: str, details: dict[str, Any], request_id: str) -> dict[str, Any]:
@@ -62,7 +58,7 @@ def render(_request: Request, exc: BillstatsError) -> Response:
     code = "INVALID_CREDENTIALS" if exc.status_code == 401 else exc.code.upper()
     # A Bearer challenge would point clients at the wrong scheme: these use X-Auth-* headers.
     headers = {k: v for k, v in exc.headers.items() if k.lower() != "www-authenticate"}
-    payload = body(code, exc.message, _details(exc), new_request_id())
+    payload = body(code, exc.message, _details(exc), current_request_id())
     return _respond(exc.status_code, payload, headers)
 
 
@@ -75,7 +71,7 @@ def render_validation(_request: Request, exc: RequestValidationError) -> Respons
         }
         for err in exc.errors()
     ]
-    payload = body("VALIDATION_ERROR", "invalid request", {"errors": errors}, new_request_id())
+    payload = body("VALIDATION_ERROR", "invalid request", {"errors": errors}, current_request_id())
     return _respond(422, payload, {})
 
 
