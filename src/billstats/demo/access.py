@@ -1,8 +1,9 @@
 """Ready-to-paste requests for every API surface against the demo tenant.
 
-``billstats demo`` issues, beside its admin key, a partner credential for the demo partner and a
-portal token for a demo customer with an active subscription, and prints one request per
-endpoint: the native API and the five vendor-compatible dashboards.
+``billstats demo`` issues, beside its admin key, a partner credential for the demo partner, a
+portal token for a demo customer with an active subscription and a read-only key for the web
+dashboard, and prints one request per endpoint (the native API and the five vendor-compatible
+dashboards) and the dashboard's sign-in link.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, select
 
 from billstats.auth.partner_credentials import create_credentials
 from billstats.auth.portal_tokens import portal_key
+from billstats.auth.service import create_key
 from billstats.config import Settings
 from billstats.db import tables as t
 from billstats.db.dialect import write_transaction
@@ -33,13 +36,23 @@ class DemoAccess:
     portal_customer_id: str | None
     portal_url: str | None
     requests: dict[str, str]
+    dashboard_key_id: str
+    dashboard_url: str
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "partner": {"auth_id": self.partner_auth_id, "token": self.partner_token},
             "portal": {"customer_id": self.portal_customer_id, "portal_url": self.portal_url},
+            "dashboard": {"key_id": self.dashboard_key_id, "url": self.dashboard_url},
             "requests": self.requests,
         }
+
+
+def dashboard_link(url: str, token: str) -> str:
+    """The web dashboard's sign-in link: the key travels in the fragment, which browsers never
+    send to a server; the page moves it into the tab's session storage and drops it from the
+    address bar."""
+    return f"{url}/dashboard#key={quote(token, safe='.')}"
 
 
 def _portal_customer(conn: Connection, tenant_id: int) -> str | None:
@@ -87,7 +100,8 @@ def _requests(
 def issue_demo_access(
     engine: Engine, settings: Settings, tenant_id: int, key: dict[str, Any], url: str
 ) -> DemoAccess:
-    """Issue the demo's partner credential and portal token; build one request per endpoint."""
+    """Issue the demo's partner credential, portal token and dashboard key (``analytics:read``
+    only: the link may end up in a browser's history); build one request per endpoint."""
     now = datetime.now(UTC)
     signing = portal_key(engine, settings)  # may write the generated key: before the transaction
     with write_transaction(engine) as conn:
@@ -99,5 +113,14 @@ def issue_demo_access(
                 conn, signing, tenant_id, customer, ttl_hours=None, now=now, base_url=url
             )
             portal = str(issued["portal_url"])
+        viewer = create_key(conn, tenant_id, ["analytics:read"], name="demo dashboard")
     requests = _requests(url, key, partner["auth_id"], partner["token"], portal)
-    return DemoAccess(partner["auth_id"], partner["token"], customer, portal, requests)
+    return DemoAccess(
+        partner["auth_id"],
+        partner["token"],
+        customer,
+        portal,
+        requests,
+        viewer["key_id"],
+        dashboard_link(url, viewer["token"]),
+    )
