@@ -12,6 +12,7 @@ from billstats.db.engine import make_engine
 from billstats.db.migrate import upgrade
 from billstats.web import errors, health
 from billstats.web.observability import RequestMiddleware, configure_logging
+from billstats.web.ratelimit import AuthFailureLimiter, FailureLog, Limits
 from billstats.web.responses import JSON
 
 
@@ -28,7 +29,10 @@ def create_app(
     if settings.log_requests:
         configure_logging()
     errors.install(app, ERROR_FORMATS)
-    app.add_middleware(RequestMiddleware)
+    if settings.auth_failures_per_minute > 0:
+        limits = Limits(max_failures=settings.auth_failures_per_minute, window_seconds=60.0)
+        app.add_middleware(AuthFailureLimiter, formats=ERROR_FORMATS, log=FailureLog(limits))
+    app.add_middleware(RequestMiddleware)  # outermost: ids and metrics cover 429s too
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router)

@@ -38,8 +38,13 @@ class Settings:
     # One JSON line per request on stderr (logger ``billstats.access``).  On for the served app
     # (``from_env``), off for apps built in tests unless asked for.
     log_requests: bool = False
+    # Failed authentications allowed per client address and per credential id within a minute
+    # before 429; 0 turns the limiter off (the default for apps built in tests).
+    auth_failures_per_minute: int = 0
 
     def __post_init__(self) -> None:
+        if self.auth_failures_per_minute < 0:
+            raise ConfigError("BILLSTATS_AUTH_FAILURES_PER_MINUTE must be 0 (off) or more")
         if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError(
                 f"BILLSTATS_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
@@ -51,6 +56,17 @@ class Settings:
             database_url=os.environ.get("BILLSTATS_DATABASE_URL") or default_database_url(),
             sqlite_synchronous=os.environ.get("BILLSTATS_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
             secret_key=os.environ.get("BILLSTATS_SECRET_KEY") or None,
+            auth_failures_per_minute=_int_env("BILLSTATS_AUTH_FAILURES_PER_MINUTE", 20),
             log_requests=os.environ.get("BILLSTATS_LOG_REQUESTS", "1").lower()
             not in ("0", "false", "no", "off"),
         )
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None

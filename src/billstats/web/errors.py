@@ -72,10 +72,14 @@ def http_error(exc: StarletteHTTPException) -> BillstatsError:
     )
 
 
+def format_for_path(formats: Sequence[ErrorFormat], path: str) -> ErrorFormat:
+    """The error format of the surface serving ``path`` (the native one by default)."""
+    return next((f for f in formats if f.matches(path)), NATIVE)
+
+
 def install(app: FastAPI, formats: Sequence[ErrorFormat] = ()) -> None:
     def format_for(request: Request) -> ErrorFormat:
-        path = request.url.path
-        return next((f for f in formats if f.matches(path)), NATIVE)
+        return format_for_path(formats, request.url.path)
 
     @app.exception_handler(BillstatsError)
     async def _billstats(request: Request, exc: BillstatsError) -> Response:
