@@ -7,6 +7,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,9 +26,11 @@ def _free_port() -> int:
 
 @contextmanager
 def running_server(database_url: str) -> Iterator[str]:
-    """``uvicorn billstats.app:create_app`` in a subprocess (as deployed); yields its base URL."""
+    """``uvicorn billstats.app:create_app`` in a subprocess (as deployed, access log included);
+    yields its base URL.  The server's log goes to a temporary file, shown if it fails to start."""
     port = _free_port()
     env = {**os.environ, "BILLSTATS_DATABASE_URL": database_url}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -45,6 +48,7 @@ def running_server(database_url: str) -> Iterator[str]:
             "h11",  # as `billstats serve` (httptools drops bodies sent with Upgrade: h2c)
         ],
         env=env,
+        stderr=log,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -56,7 +60,8 @@ def running_server(database_url: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
+                log.seek(0)
+                raise RuntimeError(f"the server did not start:\n{log.read().decode()[-4000:]}")
             time.sleep(0.1)
         yield base_url
     finally:
@@ -66,6 +71,7 @@ def running_server(database_url: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def http_import(base_url: str, token: str, path: Path) -> tuple[dict[str, Any], float]:
