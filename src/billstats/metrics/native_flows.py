@@ -43,7 +43,7 @@ def flows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, list[BucketFl
     key = ("native_flows", tuple((b.first, b.last, b.span) for b in buckets))
     if key not in ctx.cache:
         scope = record_scope(ctx)
-        span = covering(buckets)
+        span = covering(buckets, ctx.now)
         paid = sales_records.sales(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
         refunded = sales_records.refunds(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
         where = Buckets(buckets)

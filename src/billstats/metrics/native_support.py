@@ -65,9 +65,17 @@ def record_scope(ctx: Context) -> RecordScope:
     return scope
 
 
-def covering(buckets: Sequence[Bucket]) -> Span:
-    """The instants of every bucket (buckets are consecutive)."""
-    return Span(buckets[0].span.start, buckets[-1].span.end)
+def covering(buckets: Sequence[Bucket], now: datetime) -> Span:
+    """The instants of every bucket up to ``now`` (buckets are consecutive; a bucket wholly in
+    the future has an empty span at its start, which must not stretch the cover past now)."""
+    start = buckets[0].span.start
+    return Span(start, max(start, min(buckets[-1].span.end, now)))
+
+
+def level_instants(buckets: Sequence[Bucket], now: datetime) -> list[datetime]:
+    """Per bucket, the instant ``e`` whose last microsecond its levels are read at: the bucket's
+    end, or ``now`` for the bucket holding today and those after it."""
+    return [min(b.span.end, now) for b in buckets]
 
 
 class Buckets:

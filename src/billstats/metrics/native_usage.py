@@ -1,1 +1,158 @@
-"""Native metrics: native_usage (registered in the metric registry on import)."""
+"""Native metrics: metered ``usage`` by metric code, and telephony ``calls``.
+
+- ``usage``: per metric code, the sum of the ``quantity`` of the usage events whose timestamp
+  falls in the bucket (tenant-local day); every entry lists every code that has events anywhere
+  in the queried range (0 where it has none); ``usage_events`` counts the events.  Filters:
+  product and plan (of the event's subscription at the event's instant; events without a
+  subscription count only unfiltered); livemode (an event takes its subscription's; one without
+  a subscription is live data); ``currency`` does not apply (quantities are not money).
+- ``calls``: the call records that *started* in the bucket (tenant-local day; none after now),
+  as the Vobiz partner analytics count them (:mod:`billstats.metrics.partner_queries`): calls,
+  answered calls, billed minutes (billed seconds / 60, exact to 6 decimals) and cost (converted
+  on the call's day, or only the calls in ``currency``), in total, by direction (inbound,
+  outbound) and by telephony product (sip_trunking, voice_api).  ``partner_id``: only the calls
+  of that partner's accounts.  Call records are live data (``livemode=false``: none); product and
+  plan filters do not apply (a call belongs to no billing product).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from billstats.db import tables as t
+from billstats.metrics import partner_queries
+from billstats.metrics.calendar import day_start, each_day, local_date
+from billstats.metrics.native_support import Buckets, Money, covering, record_scope
+from billstats.metrics.partner import DIRECTIONS, PRODUCTS
+from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
+from billstats.metrics.tally import Tally
+from billstats.money import MICROS
+
+# Calls are grouped by local day in the database, at most this many days per query.
+CALL_DAYS_PER_QUERY = 366
+PARTS = ("", *(f"{name}_" for name in (*DIRECTIONS, *PRODUCTS)))
+
+
+def _usage(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
+    u, c = t.usage_events, t.customers
+    span = covering(buckets, ctx.now)
+    scope = record_scope(ctx)
+    stmt = select(u.c.subscription_id, u.c.metric_code, u.c.quantity, u.c.timestamp).where(
+        u.c.tenant_id == ctx.tenant_id,
+        # IN over the tenant's customers: walks the (tenant, customer, timestamp) index.
+        u.c.customer_id.in_(select(c.c.id).where(c.c.tenant_id == ctx.tenant_id)),
+        u.c.timestamp >= span.start,
+        u.c.timestamp < span.end,
+    )
+    where = Buckets(buckets)
+    sums: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
+    events = [0] * len(buckets)
+    codes: set[str] = set()
+    for row in ctx.conn.execute(stmt):
+        if not _live(ctx, row.subscription_id):
+            continue
+        if not scope.includes(row.subscription_id, row.timestamp):
+            continue
+        k = where.index(local_date(row.timestamp, ctx.timezone))
+        if k is None:
+            continue
+        sums[k][row.metric_code] += row.quantity
+        events[k] += 1
+        codes.add(row.metric_code)
+    order = sorted(codes)
+    return [
+        {"usage": {code: Fraction(s.get(code, 0)) for code in order}, "usage_events": n}
+        for s, n in zip(sums, events, strict=True)
+    ]
+
+
+def _live(ctx: Context, subscription_id: str | None) -> bool:
+    """Whether an event is of the query's livemode (its subscription's, else live)."""
+    if subscription_id is None:
+        return ctx.filters.livemode
+    segments = ctx.segments().get(subscription_id)
+    if not segments:
+        return ctx.filters.livemode
+    return segments[0].livemode == ctx.filters.livemode
+
+
+def _chunks(first: date, last: date) -> list[list[date]]:
+    days = each_day(first, last)
+    return [days[i : i + CALL_DAYS_PER_QUERY] for i in range(0, len(days), CALL_DAYS_PER_QUERY)]
+
+
+def _calls(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
+    size = len(buckets)
+    counts = {p: [0] * size for p in PARTS}
+    answered = {p: [0] * size for p in PARTS}
+    seconds = {p: [0] * size for p in PARTS}
+    costs = {p: [Tally() for _ in buckets] for p in PARTS}
+    span = covering(buckets, ctx.now)
+    where = Buckets(buckets)
+    if ctx.filters.livemode and span.end > span.start:
+        tz = ctx.timezone
+        first = buckets[0].first
+        last = local_date(span.end - timedelta(microseconds=1), tz)
+        for days in _chunks(first, min(last, buckets[-1].last)):
+            bounds = [day_start(d, tz) for d in days] + [day_start(days[-1] + timedelta(1), tz)]
+            groups = partner_queries.call_groups(
+                ctx.conn, ctx.tenant_id, ctx.filters.partner_id, days, bounds, span.end
+            )
+            for g in groups:
+                if ctx.filters.currency is not None and g.currency != ctx.filters.currency:
+                    continue
+                k = where.index(g.day)
+                if k is None:
+                    continue
+                for part in ("", f"{g.direction}_", f"{g.product}_"):
+                    counts[part][k] += g.calls
+                    answered[part][k] += g.calls if g.answered else 0
+                    seconds[part][k] += g.billed_seconds
+                    costs[part][k].sums[(g.currency, g.day)] += g.cost
+                    costs[part][k].counts[(g.currency, g.day)] += g.calls
+    money = Money(ctx, [tally for part in costs.values() for tally in part])
+    rows: list[Row] = []
+    for k in range(size):
+        row: Row = {}
+        for p in PARTS:
+            row[f"{p}calls"] = counts[p][k]
+            row[f"{p}answered_calls"] = answered[p][k]
+            row[f"{p}minutes"] = Fraction(seconds[p][k] * MICROS, 60)
+            row[f"{p}cost"] = money.amount(costs[p][k])
+        rows.append(row)
+    return rows
+
+
+USAGE = register(
+    Metric(
+        "usage",
+        "Usage",
+        (Field("usage", "breakdown", "quantity"), Field("usage_events", "count")),
+        _usage,
+        "Metered usage per metric code: the quantities of the usage events in the bucket.",
+    )
+)
+CALLS = register(
+    Metric(
+        "calls",
+        "Calls",
+        tuple(
+            f
+            for p in PARTS
+            for f in (
+                Field(f"{p}calls", "count"),
+                Field(f"{p}answered_calls", "count"),
+                Field(f"{p}minutes", "quantity"),
+                Field(f"{p}cost", "money"),
+            )
+        ),
+        _calls,
+        "Calls started in the bucket: count, answered, billed minutes and cost, in total, by "
+        "direction and by telephony product (optionally one partner's).",
+    )
+)

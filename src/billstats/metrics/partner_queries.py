@@ -38,10 +38,12 @@ def partner(conn: Connection, tenant_id: int, partner_id: str) -> dict[str, Any]
     return dict(row) if row else None
 
 
-def _account_ids(tenant_id: int, partner_id: str) -> Select[tuple[str]]:
-    return select(_cust.c.id).where(
-        _cust.c.tenant_id == tenant_id, _cust.c.partner_id == partner_id
-    )
+def _account_ids(tenant_id: int, partner_id: str | None) -> Select[tuple[str]]:
+    """The partner's accounts; every customer of the tenant when ``partner_id`` is None."""
+    stmt = select(_cust.c.id).where(_cust.c.tenant_id == tenant_id)
+    if partner_id is not None:
+        stmt = stmt.where(_cust.c.partner_id == partner_id)
+    return stmt
 
 
 def accounts(conn: Connection, tenant_id: int, partner_id: str) -> list[dict[str, Any]]:
@@ -115,12 +117,13 @@ def _day_number(started_at: ColumnElement[datetime], bounds: Sequence[datetime])
 def call_groups(
     conn: Connection,
     tenant_id: int,
-    partner_id: str,
+    partner_id: str | None,
     days: Sequence[date],
     bounds: Sequence[datetime],
     until: datetime,
 ) -> list[CallGroup]:
-    """The partner's calls started in ``[bounds[0], min(bounds[-1], until))``, grouped.
+    """The partner's calls (every call of the tenant's customers when ``partner_id`` is None)
+    started in ``[bounds[0], min(bounds[-1], until))``, grouped.
 
     ``bounds[i]`` is the first instant of ``days[i]`` (``len(bounds) == len(days) + 1``).
     """
