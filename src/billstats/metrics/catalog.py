@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from billstats.metrics import native_flows, native_invoices, native_mrr, native_usage
+from billstats.metrics import (
+    native_churn,
+    native_flows,
+    native_invoices,
+    native_mrr,
+    native_trials,
+    native_usage,
+)
 from billstats.metrics.registry import REGISTRY
 
-MODULES = (native_mrr, native_flows, native_invoices, native_usage)
+MODULES = (native_mrr, native_churn, native_trials, native_flows, native_invoices, native_usage)
 
 __all__ = ["MODULES", "REGISTRY"]

@@ -32,6 +32,7 @@ from sqlalchemy import Connection
 from billstats.metrics.calendar import Span
 from billstats.metrics.mrr_movements import (
     Close,
+    CustomerChange,
     CustomerMovement,
     DailyMovement,
     Key,
@@ -39,12 +40,14 @@ from billstats.metrics.mrr_movements import (
     day_close,
 )
 from billstats.metrics.mrr_movements import currencies as _currencies
+from billstats.metrics.mrr_movements import customer_changes as _customer_changes
 from billstats.metrics.mrr_movements import customer_movements as _customer_movements
 from billstats.metrics.mrr_movements import daily_series as _daily_series
-from billstats.metrics.mrr_timeline import ENDED, LIVE, Scope, Segment, load_segments
+from billstats.metrics.mrr_timeline import ENDED, LIVE, Scope, Segment, known_at, load_segments
 
 __all__ = [
     "Cancellation",
+    "CustomerChange",
     "CustomerMovement",
     "DailyMovement",
     "MrrHistory",
@@ -83,8 +86,23 @@ class MrrHistory:
         *,
         livemode: bool = True,
         product_id: str | None = None,
+        plan_id: str | None = None,
+        currency: str | None = None,
     ) -> MrrHistory:
-        return cls(load_segments(conn, tenant_id), Scope(livemode, product_id))
+        scope = Scope(livemode, product_id, plan_id, currency)
+        return cls(load_segments(conn, tenant_id), scope)
+
+    def known_at(self, at: datetime) -> MrrHistory:
+        """The history as it stands at instant ``at``: versions and dates after ``at`` (a
+        scheduled cancellation, a future plan change) have not happened yet, so every
+        subscription keeps the phase it has at ``at`` from then on."""
+        return MrrHistory(
+            {sid: known_at(segs, at) for sid, segs in self.segments.items()}, self.scope
+        )
+
+    def included(self) -> list[Segment]:
+        """Every segment under this history's scope."""
+        return self._included()
 
     def _included(self) -> list[Segment]:
         return [s for segs in self.segments.values() for s in segs if self.scope.includes(s)]
@@ -132,6 +150,10 @@ class MrrHistory:
         self, first: date, last: date, tz: ZoneInfo, currency: str | None = None
     ) -> list[CustomerMovement]:
         return _customer_movements(self.closes(tz), first, last, currency)
+
+    def customer_changes(self, tz: ZoneInfo) -> list[CustomerChange]:
+        """Every customer's MRR changes, all currencies together (see ``CustomerChange``)."""
+        return _customer_changes(self.closes(tz))
 
     def currencies(self, tz: ZoneInfo, last: date | None = None) -> list[str]:
         """The currencies with MRR at the close of some local day up to ``last`` (any day when

@@ -219,3 +219,69 @@ def daily_series(
 def day_close(day: date, tz: ZoneInfo) -> datetime:
     """The last instant (microsecond) of local ``day``, in UTC: where its closing MRR is read."""
     return day_start(day + timedelta(days=1), tz) - timedelta(microseconds=1)
+
+
+# -- one customer, every currency together ---------------------------------------------------
+
+Amounts = tuple[tuple[str, int], ...]  # (currency, micros) pairs, sorted, only non-zero ones
+
+
+@dataclass(frozen=True)
+class CustomerChange:
+    """A customer's MRR changing between the close of ``day - 1`` and the close of ``day``,
+    every currency together: ``before`` and ``after`` hold its non-zero MRR per currency.
+
+    This is the customer-level view of movements (used where several currencies are reported
+    together, converted into one): a customer paying in EUR who adds a USD subscription
+    *expands*, it is not new again.  Whether a change between two positive states is an
+    expansion or a contraction depends on the currency it is valued in, so it is decided by
+    the caller (``kind`` is None then); within one currency it is the sign of ``deltas``.
+    """
+
+    day: date
+    customer_id: str
+    before: Amounts
+    after: Amounts
+    ever_paid: bool  # whether the customer had a positive close on some earlier day
+
+    @property
+    def kind(self) -> str | None:
+        """``new``, ``reactivation`` or ``churn`` when the customer starts or stops paying;
+        None when it pays before and after (an expansion or a contraction)."""
+        if not self.before:
+            return REACTIVATION if self.ever_paid else NEW
+        if not self.after:
+            return CHURN
+        return None
+
+    def deltas(self) -> dict[str, int]:
+        """Currency -> ``after - before`` (micros), non-zero ones only."""
+        out: dict[str, int] = defaultdict(int)
+        for cur, value in self.after:
+            out[cur] += value
+        for cur, value in self.before:
+            out[cur] -= value
+        return {c: v for c, v in out.items() if v}
+
+
+def customer_changes(history: dict[Key, list[Close]]) -> list[CustomerChange]:
+    """Every day on which some customer's MRR (in any currency) changed, ordered by day then
+    customer.  Within one currency these are exactly the days of ``customer_movements``."""
+    per_customer: dict[str, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for (customer_id, cur), changes in history.items():
+        for close in changes:
+            per_customer[customer_id][close.day][cur] = close.value
+    out: list[CustomerChange] = []
+    for customer_id, days in per_customer.items():
+        current: dict[str, int] = {}
+        before: Amounts = ()
+        ever_paid = False
+        for day in sorted(days):
+            current.update(days[day])
+            after = tuple(sorted((c, v) for c, v in current.items() if v))
+            if after != before:
+                out.append(CustomerChange(day, customer_id, before, after, ever_paid))
+            ever_paid = ever_paid or bool(after)
+            before = after
+    out.sort(key=lambda c: (c.day, c.customer_id))
+    return out

@@ -20,7 +20,7 @@ quantity and ``forever`` discount).  Each subscription becomes a list of :class:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ class Segment:
     start: datetime
     end: datetime | None
     value: int  # the version's monthly value in micros (whatever the phase)
+    plan_id: str = ""
 
     @property
     def mrr(self) -> int:
@@ -66,14 +67,20 @@ class Segment:
 
 @dataclass(frozen=True)
 class Scope:
-    """Which records count: live or test data, optionally one product."""
+    """Which records count: live or test data, optionally one product, one plan and one
+    currency (each judged by the version in force at the moment)."""
 
     livemode: bool = True
     product_id: str | None = None
+    plan_id: str | None = None
+    currency: str | None = None
 
     def includes(self, seg: Segment) -> bool:
-        return seg.livemode == self.livemode and (
-            self.product_id is None or seg.product_id == self.product_id
+        return (
+            seg.livemode == self.livemode
+            and (self.product_id is None or seg.product_id == self.product_id)
+            and (self.plan_id is None or seg.plan_id == self.plan_id)
+            and (self.currency is None or seg.currency == self.currency)
         )
 
 
@@ -82,6 +89,7 @@ def _columns() -> list[Any]:
     return [
         v.c.subscription_id,
         v.c.version,
+        v.c.plan_id,
         v.c.effective_at,
         v.c.customer_id,
         v.c.currency,
@@ -205,6 +213,7 @@ def subscription_segments(
                 start,
                 end,
                 value,
+                row["plan_id"],
             )
         if row["status"] != CANCELLED:
             carried = row["status"]
@@ -222,6 +231,17 @@ def segments_from_versions(rows: Iterable[dict[str, Any]]) -> dict[str, list[Seg
         group.append(row)
     if group:
         out[group[0]["subscription_id"]] = list(subscription_segments(group, prices))
+    return out
+
+
+def known_at(segments: Iterable[Segment], at: datetime) -> list[Segment]:
+    """The segments as they stand at instant ``at``: what starts later has not happened yet, and
+    the segment in force at ``at`` runs on without an end (changes at ``at`` itself count)."""
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.start > at:
+            continue
+        out.append(replace(seg, end=None) if seg.end is not None and seg.end > at else seg)
     return out
 
 
