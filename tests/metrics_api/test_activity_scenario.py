@@ -20,6 +20,7 @@ o20 20.00/month of product "other", u50 USD 50.00/month, j12k JPY 12000/year = 1
 | 03-25 | s6 c3 e30 ends its trial (started 03-01)              | c3 new_business 30.00 [s6]   |
 | 03-26 | s8 c1 o20 starts (product "other")                    | c1 reactivation 20.00 [s8]   |
 | 03-27 | s9 c2 e30 starts 10:00, cancelled 18:00               | none (same day)              |
+| 03-28 | s5 quantity 2 at 18:00 (after "now")                  | shown once the clock passes  |
 | 04-20 | s4 ends (cancelled at period end, recorded 03-28)     | after today: never shown     |
 """
 
@@ -95,6 +96,7 @@ LEDGER: Lines = [
     _sub("s4", "c2", "e30", "cancelled", "03-20T10:00", effective_at="03-28T10:00",
          cancelled_at="03-28T10:00", ended_at="04-20T10:00"),
     _sub("s5", "c5", "u50", "active", "03-20T12:00"),
+    _sub("s5", "c5", "u50", "active", "03-20T12:00", quantity=2, effective_at="03-28T18:00"),
     _sub("s6", "c3", "e30", "active", "03-01T09:00", trial_ends_at="03-25T00:00"),
     _sub("s7", "c4", "e30", "active", "03-03T09:00", livemode=False),
     _sub("s8", "c1", "o20", "active", "03-26T09:00"),
@@ -231,3 +233,19 @@ def test_amounts_add_up(client: httpx.Client, berlin: tuple[TenantCtx, str]) -> 
             for s in e["subscriptions"]
         )
         assert change == after - before
+
+
+def test_nothing_after_now(
+    client: httpx.Client, berlin: tuple[TenantCtx, str], frozen: Frozen
+) -> None:
+    """A change dated later today is not in the log until it has happened (the request's
+    span ends at "now", exclusive)."""
+    _, token = berlin
+    assert log(client, token, start_date="2024-03-28", end_date="2024-12-31") == []
+    frozen.clock.now = datetime.fromisoformat("2024-03-28T18:00:00+01:00")
+    assert log(client, token, start_date="2024-03-28", end_date="2024-12-31") == []
+    frozen.clock.now = datetime.fromisoformat("2024-03-28T18:00:00.000001+01:00")
+    assert log(client, token, start_date="2024-03-28", end_date="2024-12-31") == [
+        ("2024-03-28", "c5", "Epsilon", "USD", "expansion", "50.00", "50.00", "100.00",
+         (("s5", "50.00", "100.00"),)),
+    ]  # fmt: skip

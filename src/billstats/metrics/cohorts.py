@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Select, and_, func, select
 
 from billstats.db import tables as t
 from billstats.metrics.calendar import local_date
+from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.tally import Tally, converter_for
 
 SUCCEEDED = "succeeded"
@@ -178,6 +179,23 @@ def cohort_table(
         if p.revenue.count
     }
     return CohortTable(currency, cohorts, revenue)
+
+
+def attributed(history: MrrHistory, product_id: str | None, plan_id: str | None) -> Include:
+    """Payments of a product and/or plan: those tied to a subscription (directly or through
+    their invoice) whose version in force at the payment's instant (its first version when the
+    payment precedes its history) is on that product and plan, as sales are attributed."""
+
+    def include(subscription_id: str | None, at: datetime) -> bool:
+        segments = history.segments.get(subscription_id or "")
+        if not segments:
+            return False
+        seg = next((s for s in segments if s.covers(at)), segments[0])
+        return (product_id is None or seg.product_id == product_id) and (
+            plan_id is None or seg.plan_id == plan_id
+        )
+
+    return include
 
 
 def ratio(part: Fraction | int, whole: Fraction | int) -> Fraction | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -26,12 +26,10 @@ from billstats.metrics.activities import (
     customer_names,
     matching,
 )
-from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import day_start, local_date
 from billstats.metrics.cohorts import Include, month_index, month_start
 from billstats.metrics.customer_mrr import customer_history, customer_series
 from billstats.metrics.mrr import MrrHistory
-from billstats.metrics.plan_scope import PlanTimeline
 from billstats.metrics.registry import MAX_BUCKETS, bucket_days
 from billstats.metrics_api import activity_cursor, activity_render
 from billstats.metrics_api.activity_params import Catalog, Params, catalog
@@ -41,6 +39,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_COHORT_MONTHS = 240
 DEFAULT_COHORT_MONTHS = 12
+_TICK = timedelta(microseconds=1)
 
 ACTIVITY_PARAMS = (
     "start_date",
@@ -78,11 +77,15 @@ class CsvExport:
     chunks: Iterator[str]
 
 
-def _history(conn: Connection, tenant_id: int, livemode: bool, scope: Catalog) -> MrrHistory:
-    history = MrrHistory.load(conn, tenant_id, livemode=livemode, product_id=scope.product_id)
-    if scope.plan_id is not None:
-        history = PlanTimeline.load(conn, tenant_id).narrow(history, scope.plan_id)
-    return history
+def _history(
+    conn: Connection, tenant_id: int, livemode: bool, scope: Catalog, now: datetime
+) -> MrrHistory:
+    """The subscription history under the filters, as it stands at ``now``: what is dated
+    later (a cancellation at period end, a future plan change) has not happened yet."""
+    history = MrrHistory.load(
+        conn, tenant_id, livemode=livemode, product_id=scope.product_id, plan_id=scope.plan_id
+    )
+    return history.known_at(now - _TICK)
 
 
 def _types(params: Params) -> frozenset[str] | None:
@@ -147,7 +150,7 @@ def activities(
     position = activity_cursor.decode(key, tenant_id, signed, cursor) if cursor else None
     names = {customer_id: _customer_name(conn, tenant_id, customer_id)} if customer_id else {}
 
-    history = _history(conn, tenant_id, livemode, scope)
+    history = _history(conn, tenant_id, livemode, scope, now)
     wanted: set[str] | None = {customer_id} if customer_id else None
     if search is not None:
         candidates = {cid for cid, _ in history.closes(tz)}
@@ -187,24 +190,12 @@ def activities(
     }
 
 
-def _include(conn: Connection, tenant_id: int, livemode: bool, scope: Catalog) -> Include | None:
+def _include(conn: Connection, tenant_id: int, scope: Catalog) -> Include | None:
     """Payment attribution under the product and plan filters (None: every payment counts)."""
     if scope.product_id is None and scope.plan_id is None:
         return None
-    by_product: Attribution | None = None
-    if scope.product_id is not None:
-        history = MrrHistory.load(conn, tenant_id, livemode=livemode, product_id=scope.product_id)
-        by_product = Attribution(history)
-    plans = PlanTimeline.load(conn, tenant_id) if scope.plan_id is not None else None
-
-    def include(subscription_id: str | None, at: datetime) -> bool:
-        if subscription_id is None:
-            return False
-        if by_product is not None and not by_product.includes(subscription_id, at):
-            return False
-        return plans is None or plans.plan_at(subscription_id, at) == scope.plan_id
-
-    return include
+    history = MrrHistory.load(conn, tenant_id)
+    return cohort_metrics.attributed(history, scope.product_id, scope.plan_id)
 
 
 def cohorts(conn: Connection, tenant_id: int, query: Query, now: datetime) -> dict[str, Any]:
@@ -242,7 +233,7 @@ def cohorts(conn: Connection, tenant_id: int, query: Query, now: datetime) -> di
             month_start(lo),
             month_start(shown_hi),
             until,
-            cohort_metrics.Scope(livemode, currency, _include(conn, tenant_id, livemode, scope)),
+            cohort_metrics.Scope(livemode, currency, _include(conn, tenant_id, scope)),
         )
         rows, overall = activity_render.cohorts(table)
     return {
@@ -281,7 +272,7 @@ def customer_metrics(
         )
     name = _customer_name(conn, tenant_id, customer_id)
     scope = catalog(conn, tenant_id, params)
-    history = customer_history(_history(conn, tenant_id, livemode, scope), customer_id)
+    history = customer_history(_history(conn, tenant_id, livemode, scope, now), customer_id)
     shown, points = customer_series(history, tz, buckets, today, currency)
     until = min(last, today)
     moves: list[Activity] = (
