@@ -137,7 +137,8 @@ def demo(
     typer.echo(f"\nTenant: {tenant_name} (id {loaded.tenant_id})")
     typer.echo(f"API:    {url}   (OpenAPI docs: {url}/docs)")
     typer.echo(f"Token:  {token}")
-    typer.echo(f"Try:    {curl}\n")
+    typer.echo(f"Try:    {curl}")
+    typer.echo(f"Dashboard (signs you in): {access.dashboard_url}\n")
     typer.echo("The dashboard APIs (partner credential and portal token issued for the demo):")
     for name, request in access.requests.items():
         if name != "native":

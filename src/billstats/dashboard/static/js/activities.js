@@ -16,9 +16,8 @@ function cell(text, className) {
 }
 
 export class ActivityLog {
-  constructor(panel, tenant) {
+  constructor(panel) {
     this.panel = panel;
-    this.tenant = tenant;
     this.reload = () => {};
     this.body = panel.querySelector("tbody");
     this.search = panel.querySelector("#activity-search");
@@ -80,20 +79,21 @@ export class ActivityLog {
   }
 
   append(page) {
-    const tz = this.tenant().timezone;
     for (const a of page.data) {
       const row = document.createElement("tr");
-      row.dataset.customer = a.customer_id;
+      row.dataset.customer = a.customer.id;
       row.dataset.type = a.type;
-      const name = a.customer_name ? `${a.customer_name} (${a.customer_id})` : a.customer_id;
+      const name = a.customer.name ? `${a.customer.name} (${a.customer.id})` : a.customer.id;
       const type = document.createElement("span");
       type.className = `type ${a.type}`;
       type.textContent = fmt.MOVEMENT_NAMES[a.type] || a.type;
       const typeCell = document.createElement("td");
       typeCell.append(type);
-      const subs = (a.subscriptions || []).map((s) => s.subscription_id).join(", ");
+      const subs = a.subscriptions
+        .map((s) => `${s.id}: ${fmt.money(s.mrr_before, a.currency)} → ${fmt.money(s.mrr_after, a.currency)}`)
+        .join("; ");
       row.append(
-        cell(a.date ? fmt.day(a.date) : fmt.instant(a.at, tz)),
+        cell(fmt.day(a.date)),
         cell(name),
         typeCell,
         cell(fmt.money(a.amount, a.currency), "num"),

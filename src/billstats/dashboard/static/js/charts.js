@@ -106,7 +106,7 @@ export function mrrChart(canvas, body) {
     type: "line",
     yAxisID: "y1",
     order: 1,
-    tension: 0.25,
+    cubicInterpolationMode: "monotone",
     pointRadius: e.length > 60 ? 0 : 2,
     borderWidth: 2,
   });
@@ -132,7 +132,13 @@ export function salesChart(canvas, body) {
   const money = (v) => fmt.money(v, body.currency);
   const short = (v) => fmt.moneyShort(v, body.currency);
   const datasets = [
-    series(e, "net_revenue", "Net revenue", { type: "line", order: 1, tension: 0.25, pointRadius: 2, borderWidth: 2 }),
+    series(e, "net_revenue", "Net revenue", {
+      type: "line",
+      order: 1,
+      cubicInterpolationMode: "monotone",
+      pointRadius: e.length > 60 ? 0 : 2,
+      borderWidth: 2,
+    }),
     series(e, "sales", "Sales", { order: 2 }),
     series(e, "refunds", "Refunds", { order: 2 }),
   ];
@@ -157,9 +163,11 @@ export function callsChart(canvas, body) {
   datasets[0].backgroundColor = COLORS.inbound;
   datasets[1].backgroundColor = COLORS.outbound;
   if (isEmpty(datasets)) return false;
+  const options = baseOptions(fmt.count, (v) => fmt.count(v));
+  options.scales.y.ticks.precision = 0; // whole calls
   draw(canvas, {
     data: { labels: e.map((x) => fmt.bucketLabel(x.date, body.interval)), datasets },
-    options: baseOptions(fmt.count, (v) => fmt.count(v)),
+    options,
   });
   return true;
 }

@@ -40,6 +40,44 @@ export class CohortView {
     this.render();
   }
 
+  /** One heat-map cell of a period (a cohort's or the all-cohorts row's). */
+  cell(period, size, currency) {
+    const td = document.createElement("td");
+    td.className = "cell";
+    const revenue = this.measure === "revenue";
+    const ratio = revenue ? period.revenue_retention : period.customer_retention;
+    td.dataset.value = ratio === null ? "" : ratio;
+    td.textContent = fmt.ratio(ratio);
+    td.title = revenue
+      ? `${fmt.money(period.revenue, currency)} in month ${period.month}`
+      : `${fmt.count(period.retained_customers)} of ${fmt.count(period.customers ?? size)} customers in month ${period.month}`;
+    // The shade is the API's ratio itself, clamped to [0, 1] (revenue can exceed month 0).
+    const shade = ratio === null ? 0 : Math.min(1, Math.max(0, Number(ratio)));
+    td.style.backgroundColor = `rgba(${SHADE.join(",")}, ${(0.06 + 0.84 * shade).toFixed(3)})`;
+    if (shade > 0.5) td.style.color = "#fff";
+    return td;
+  }
+
+  row(label, size, periods, width, currency) {
+    const tr = document.createElement("tr");
+    const name = document.createElement("td");
+    name.textContent = label;
+    const count = document.createElement("td");
+    count.className = "num";
+    count.textContent = fmt.count(size);
+    tr.append(name, count);
+    for (let k = 0; k < width; k += 1) {
+      if (periods[k]) {
+        tr.append(this.cell(periods[k], size, currency));
+      } else {
+        const td = document.createElement("td");
+        td.className = "cell future";
+        tr.append(td);
+      }
+    }
+    return tr;
+  }
+
   render() {
     const body = this.body;
     const cohorts = body ? body.cohorts.filter((c) => c.customers > 0) : [];
@@ -54,37 +92,17 @@ export class CohortView {
     const thead = document.createElement("thead");
     thead.append(head);
     const tbody = document.createElement("tbody");
-    const revenue = this.measure === "revenue";
+    const all = body.all_cohorts;
+    if (all.length) {
+      const size = all[0].customers;
+      const total = this.row("All cohorts", size, all, width, body.currency);
+      total.className = "all-cohorts";
+      tbody.append(total);
+    }
     for (const cohort of cohorts) {
-      const row = document.createElement("tr");
-      row.dataset.cohort = cohort.month;
-      const name = document.createElement("td");
-      name.textContent = fmt.bucketLabel(cohort.month, "month");
-      const size = document.createElement("td");
-      size.className = "num";
-      size.textContent = fmt.count(cohort.customers);
-      row.append(name, size);
-      for (let k = 0; k < width; k += 1) {
-        const period = cohort.periods[k];
-        const td = document.createElement("td");
-        td.className = "cell";
-        if (!period) {
-          td.classList.add("future");
-          row.append(td);
-          continue;
-        }
-        const ratio = revenue ? period.revenue_retention : period.customer_retention;
-        td.dataset.value = ratio === null ? "" : ratio;
-        td.textContent = fmt.ratio(ratio);
-        td.title = revenue
-          ? `${fmt.money(period.revenue, body.currency)} in ${fmt.bucketLabel(period.month, "month")}`
-          : `${fmt.count(period.customers)} of ${fmt.count(cohort.customers)} customers in ${fmt.bucketLabel(period.month, "month")}`;
-        const shade = ratio === null ? 0 : Math.min(1, Math.max(0, Number(ratio)));
-        td.style.backgroundColor = `rgba(${SHADE.join(",")}, ${0.08 + 0.85 * shade})`;
-        td.style.color = shade > 0.5 ? "#fff" : "";
-        row.append(td);
-      }
-      tbody.append(row);
+      const tr = this.row(fmt.bucketLabel(cohort.date, "month"), cohort.customers, cohort.periods, width, body.currency);
+      tr.dataset.cohort = cohort.cohort;
+      tbody.append(tr);
     }
     this.table.append(thead, tbody);
   }

@@ -112,19 +112,6 @@ export function day(isoDate) {
   return monthName(utc(isoDate), { month: "short", day: "numeric", year: "numeric" });
 }
 
-/** An ISO instant shown as a local (tenant zone) date and time. */
-export function instant(iso, timeZone) {
-  const f = new Intl.DateTimeFormat(undefined, {
-    timeZone,
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
-  return f.format(new Date(iso));
-}
-
 export const MOVEMENT_NAMES = {
   new_business: "New business",
   expansion: "Expansion",

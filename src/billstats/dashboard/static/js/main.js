@@ -42,6 +42,10 @@ function signIn(message = "") {
 }
 
 function showPanelError(panel, error) {
+  // Nothing stale stays on screen beside the error.
+  for (const el of panel.querySelectorAll(".chart-box, .empty, .table-scroll, .more, .kpi > :not(h2)")) {
+    el.hidden = true;
+  }
   let box = $(".panel-error", panel);
   if (!box) {
     box = document.createElement("p");
@@ -63,6 +67,7 @@ async function runPanel(panels, work) {
     p.dataset.run = String(run);
     p.setAttribute("aria-busy", "true");
     $(".panel-error", p)?.remove();
+    for (const el of p.querySelectorAll(".table-scroll")) el.hidden = false;
     return run;
   });
   const current = () => panels.every((p, i) => Number(p.dataset.run) === runs[i]);
@@ -139,7 +144,7 @@ async function start() {
     state.filters = new Filters($("#filters"), tenant.timezone);
     state.filters.onChange = refresh;
     state.cohorts = new CohortView($("#cohort-panel"));
-    state.activities = new ActivityLog($("#activity-panel"), () => state.tenant);
+    state.activities = new ActivityLog($("#activity-panel"));
     state.activities.reload = reloader($("#activity-panel"), state.activities);
     state.partner = new PartnerView($("#partner-panel"));
     state.partner.reload = reloader($("#partner-panel"), state.partner);

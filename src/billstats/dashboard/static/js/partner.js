@@ -47,13 +47,14 @@ export class PartnerView {
     const query = {};
     for (const name of PASSED) query[name] = params[name];
     const daily = days(params.start_date, params.end_date) <= MAX_DAYS;
-    query.interval = daily ? "day" : params.interval;
+    const interval = daily ? "day" : params.interval === "day" ? "week" : params.interval;
+    query.interval = interval;
     query.partner_id = this.select.value;
     const body = await api.getJSON("v1/metrics/calls", query, signal);
     if (!current()) return;
     this.panel.querySelector("#calls-title").textContent = daily
       ? "Calls per day by direction"
-      : `Calls per ${params.interval} by direction (range over ${MAX_DAYS} days)`;
+      : `Calls per ${interval} by direction (range over ${MAX_DAYS} days)`;
     const drawn = charts.callsChart(this.canvas, body);
     this.panel.querySelector(".chart-box").hidden = !drawn;
     this.panel.querySelector(".empty").hidden = drawn;
