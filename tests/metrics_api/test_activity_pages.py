@@ -56,7 +56,7 @@ def berlin(engine: Engine, client: httpx.Client, frozen: Frozen) -> tuple[Tenant
 
 @pytest.mark.parametrize(
     ("limit", "sizes"),
-    [(1, [1] * 11), (3, [3, 3, 3, 2]), (10, [10, 1]), (11, [11]), (1000, [11])],
+    [(1, [1] * 12), (3, [3, 3, 3, 3]), (10, [10, 2]), (11, [11, 1]), (12, [12]), (1000, [12])],
 )
 def test_pages_follow_the_cursor(
     client: httpx.Client, berlin: tuple[TenantCtx, str], limit: int, sizes: list[int]
@@ -70,7 +70,7 @@ def test_pages_follow_the_cursor(
 def test_default_limit_is_100(client: httpx.Client, berlin: tuple[TenantCtx, str]) -> None:
     _, token = berlin
     body = get(client, token, ACTIVITIES, start_date="2024-01-01")
-    assert len(body["data"]) == 11 and body["has_more"] is False
+    assert len(body["data"]) == 12 and body["has_more"] is False
 
 
 def test_cursor_survives_new_movements_and_limit_changes(
@@ -198,8 +198,9 @@ def test_csv_text(client: httpx.Client, berlin: tuple[TenantCtx, str]) -> None:
     assert lines[2] == "2024-03-25,c3,'=Gamma,EUR,new_business,30.00,0.00,30.00,s6"
     assert lines[3] == "2024-03-22,c1,Acme GmbH,EUR,churn,38.33,38.33,0.00,s10 s3"
     assert lines[4] == '2024-03-20,c2,"Beta, Ltd",EUR,reactivation,30.00,0.00,30.00,s4'
-    assert lines[6] == "2024-03-18,c6,Zeta KK,JPY,new_business,1000,0,1000,s11"
-    assert lines[12] == "" and len(lines) == 13
+    assert lines[6] == "2024-03-18,c6,Zeta KK,EUR,new_business,30.00,0.00,30.00,s14"
+    assert lines[7] == "2024-03-18,c6,Zeta KK,JPY,new_business,1000,0,1000,s11"
+    assert lines[13] == "" and len(lines) == 14
 
 
 @pytest.mark.parametrize("extra", [{"limit": "5"}, {"cursor": "x"}])

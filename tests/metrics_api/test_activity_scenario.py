@@ -13,7 +13,8 @@ o20 20.00/month of product "other", u50 USD 50.00/month, j12k JPY 12000/year = 1
 | 03-10 | s1 cancelled 09:00, s3 quantity 2 at 15:00: 60 -> 60  | none (nets out)              |
 | 03-12 | s3 back to quantity 1 (60 -> 30), s10 c1 e100y starts | c1 contraction 21.67 [s10 s3]|
 | 03-15 | s2 cancelled                                          | c2 churn 8.33 [s2]           |
-| 03-18 | s11 c6 j12k starts                                    | c6 new_business JPY 1000     |
+| 03-18 | s11 c6 j12k starts, s14 c6 e30 starts                 | c6 new_business EUR 30.00    |
+|       |                                                       | and JPY 1000 (EUR first)     |
 | 03-20 | s4 c2 e30 starts                                      | c2 reactivation 30.00 [s4]   |
 | 03-20 | s5 c5 u50 starts                                      | c5 new_business USD 50.00    |
 | 03-22 | s3 paused, s10 cancelled                              | c1 churn 38.33 [s10 s3]      |
@@ -107,6 +108,7 @@ LEDGER: Lines = [
     _sub("s10", "c1", "e100y", "cancelled", "03-12T16:00", effective_at="03-22T11:00",
          cancelled_at="03-22T11:00"),
     _sub("s11", "c6", "j12k", "active", "03-18T09:00"),
+    _sub("s14", "c6", "e30", "active", "03-18T10:00"),
 ]  # fmt: skip
 
 # (date, customer, name, currency, type, amount, before, after, subscriptions)
@@ -121,6 +123,8 @@ E = [
      (("s4", "0.00", "30.00"),)),
     ("2024-03-20", "c5", "Epsilon", "USD", "new_business", "50.00", "0.00", "50.00",
      (("s5", "0.00", "50.00"),)),
+    ("2024-03-18", "c6", "Zeta KK", "EUR", "new_business", "30.00", "0.00", "30.00",
+     (("s14", "0.00", "30.00"),)),
     ("2024-03-18", "c6", "Zeta KK", "JPY", "new_business", "1000", "0", "1000",
      (("s11", "0", "1000"),)),
     ("2024-03-15", "c2", "Beta, Ltd", "EUR", "churn", "8.33", "8.33", "0.00",
@@ -176,19 +180,21 @@ def test_every_field(client: httpx.Client, berlin: tuple[TenantCtx, str]) -> Non
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"type": "churn"}, [E[2], E[6]]),
-        ({"type": "new_business,reactivation"}, [E[0], E[1], E[3], E[4], E[5], E[9], E[10]]),
+        ({"type": "churn"}, [E[2], E[7]]),
+        ({"type": "new_business,reactivation"},
+         [E[0], E[1], E[3], E[4], E[5], E[6], E[10], E[11]]),
         ({"type": "expansion", "customer_id": "c2"}, []),
-        ({"customer_id": "c2"}, [E[3], E[6], E[9]]),
+        ({"customer_id": "c2"}, [E[3], E[7], E[10]]),
+        ({"customer_id": "c6"}, [E[5], E[6]]),
         ({"currency": "USD"}, [E[4]]),
-        ({"currency": "jpy"}, [E[5]]),
-        ({"q": "acme"}, [E[0], E[2], E[7], E[8], E[10]]),
+        ({"currency": "jpy"}, [E[6]]),
+        ({"q": "acme"}, [E[0], E[2], E[8], E[9], E[11]]),
         ({"q": "GAM"}, [E[1]]),  # the name "=Gamma"
         ({"q": "c5"}, [E[4]]),  # the id
-        ({"q": "beta, l", "type": "churn"}, [E[6]]),
+        ({"q": "beta, l", "type": "churn"}, [E[7]]),
         ({"q": "nobody"}, []),
         ({"q": "  "}, E),  # an empty search box filters nothing
-        ({"start_date": "2024-03-12", "end_date": "2024-03-20"}, E[3:8]),
+        ({"start_date": "2024-03-12", "end_date": "2024-03-20"}, E[3:9]),
         ({"start_date": "2024-03-20", "end_date": "2024-03-20"}, E[3:5]),
         ({"start_date": "2024-03-27", "end_date": "2024-04-30"}, []),  # s4's end is future
         ({"start_date": "2024-01-01", "end_date": "2024-02-29"}, []),
@@ -198,14 +204,15 @@ def test_every_field(client: httpx.Client, berlin: tuple[TenantCtx, str]) -> Non
         ({"product_id": "other"},
          [("2024-03-26", "c1", "Acme GmbH", "EUR", "new_business", "20.00", "0.00", "20.00",
            (("s8", "0.00", "20.00"),))]),
-        # Only plan e30: s1, s4, s6 (s3's quantity change is another plan's).
+        # Only plan e30: s1, s4, s6, s14 (s3's quantity change is another plan's).
         ({"plan_id": "e30"}, [
             E[1],
             ("2024-03-20", "c2", "Beta, Ltd", "EUR", "new_business", "30.00", "0.00", "30.00",
              (("s4", "0.00", "30.00"),)),
+            E[5],
             ("2024-03-10", "c1", "Acme GmbH", "EUR", "churn", "30.00", "30.00", "0.00",
              (("s1", "30.00", "0.00"),)),
-            E[10],
+            E[11],
         ]),
         ({"livemode": "false"},
          [("2024-03-03", "c4", "Delta", "EUR", "new_business", "30.00", "0.00", "30.00",

@@ -209,7 +209,7 @@ def cohorts(conn: Connection, tenant_id: int, query: Query, now: datetime) -> di
         max(month_index(end) - DEFAULT_COHORT_MONTHS + 1, month_index(date(1900, 1, 1)))
     )
     lo, hi = month_index(start), month_index(end)
-    if lo > hi:
+    if start > end:
         params.problem("start_date", "invalid_range", "start_date must not be after end_date")
     elif hi - lo + 1 > MAX_COHORT_MONTHS:
         raise BillstatsError(
