@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from billstats.metrics import sales as sales_records
+from billstats.metrics.calendar import Span
 from billstats.metrics.native_support import Buckets, Money, covering, record_scope, split
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.tally import Tally
@@ -37,15 +38,25 @@ class BucketFlows:
     refunds: Tally
 
 
+def _records(ctx: Context, span: Span) -> tuple[sales_records.Sales, Tally]:
+    """The sales and refunds of ``span``, loaded once per request (the buckets and the summary's
+    whole range cover the same span)."""
+    key = ("native_flows.records", span.start, span.end)
+    if key not in ctx.cache:
+        scope = record_scope(ctx)
+        paid = sales_records.sales(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
+        refunded = sales_records.refunds(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
+        ctx.cache[key] = (paid, refunded)
+    records: tuple[sales_records.Sales, Tally] = ctx.cache[key]
+    return records
+
+
 def flows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, list[BucketFlows]]:
     """The flows of each bucket (one query for payments and one for refunds over all of them),
     shared by the five metrics of a request."""
     key = ("native_flows", tuple((b.first, b.last, b.span) for b in buckets))
     if key not in ctx.cache:
-        scope = record_scope(ctx)
-        span = covering(buckets, ctx.now)
-        paid = sales_records.sales(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
-        refunded = sales_records.refunds(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
+        paid, refunded = _records(ctx, covering(buckets, ctx.now))
         where = Buckets(buckets)
         tallies = (
             paid.onetime,

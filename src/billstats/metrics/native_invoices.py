@@ -27,11 +27,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from billstats.db import tables as t
-from billstats.metrics.calendar import local_date
+from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.native_support import (
     Buckets,
     Money,
@@ -88,29 +89,42 @@ class InvoiceBuckets:
     past_due: list[Tally]
 
 
+def _rows(ctx: Context, span: Span) -> list[Any]:
+    """The invoices a computation over ``span`` needs (in scope), loaded once per request."""
+    key = ("native_invoices.rows", span.start, span.end)
+    if key not in ctx.cache:
+        i = t.invoices
+        due = func.coalesce(i.c.due_at, i.c.issued_at).label("due")
+        stmt = select(
+            i.c.subscription_id,
+            i.c.currency,
+            i.c.status,
+            i.c.total,
+            i.c.issued_at,
+            i.c.paid_at,
+            due,
+        ).where(
+            i.c.tenant_id == ctx.tenant_id,
+            i.c.livemode.is_(ctx.filters.livemode),
+            i.c.issued_at < span.end,
+            i.c.status != DRAFT,
+            # issued in the range, or unpaid (now, or at some instant of the range)
+            or_(i.c.issued_at >= span.start, i.c.status.in_(UNPAID), i.c.paid_at >= span.start),
+        )
+        if ctx.filters.currency is not None:
+            stmt = stmt.where(i.c.currency == ctx.filters.currency)
+        scope = record_scope(ctx)
+        ctx.cache[key] = [
+            row
+            for row in ctx.conn.execute(stmt)
+            if scope.includes(row.subscription_id, row.issued_at)
+        ]
+    rows: list[Any] = ctx.cache[key]
+    return rows
+
+
 def _load(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceBuckets]:
-    i = t.invoices
     span = covering(buckets, ctx.now)
-    scope = record_scope(ctx)
-    due = func.coalesce(i.c.due_at, i.c.issued_at).label("due")
-    stmt = select(
-        i.c.subscription_id,
-        i.c.currency,
-        i.c.status,
-        i.c.total,
-        i.c.issued_at,
-        i.c.paid_at,
-        due,
-    ).where(
-        i.c.tenant_id == ctx.tenant_id,
-        i.c.livemode.is_(ctx.filters.livemode),
-        i.c.issued_at < span.end,
-        i.c.status != DRAFT,
-        # issued in the range, or unpaid (now, or at some instant of the range)
-        or_(i.c.issued_at >= span.start, i.c.status.in_(UNPAID), i.c.paid_at >= span.start),
-    )
-    if ctx.filters.currency is not None:
-        stmt = stmt.where(i.c.currency == ctx.filters.currency)
     where = Buckets(buckets)
     size = len(buckets)
     flows = {name: [Tally() for _ in buckets] for name in ("issued", "paid", "overdue")}
@@ -124,9 +138,7 @@ def _load(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceBucket
             if index is not None:
                 flows[name][index].add(currency, local_date(at, tz), total)
 
-    for row in ctx.conn.execute(stmt):
-        if not scope.includes(row.subscription_id, row.issued_at):
-            continue
+    for row in _rows(ctx, span):
         paid_at = row.paid_at if row.status == PAID else None
         if row.status == PAID and paid_at is None:
             continue  # cannot happen (ingest requires paid_at), but never guess an instant

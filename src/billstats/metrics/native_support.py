@@ -59,7 +59,10 @@ def record_scope(ctx: Context) -> RecordScope:
     key = ("native_support.record_scope",)
     if key not in ctx.cache:
         f = ctx.filters
-        history = MrrHistory(ctx.segments(), Scope(f.livemode, f.product_id))
+        # Without a product or plan filter every record counts: no timeline is needed.
+        filtered = f.product_id is not None or f.plan_id is not None
+        segments = ctx.segments() if filtered else {}
+        history = MrrHistory(segments, Scope(f.livemode, f.product_id))
         ctx.cache[key] = RecordScope(history, f.plan_id)
     scope: RecordScope = ctx.cache[key]
     return scope

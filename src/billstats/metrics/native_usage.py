@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, true
 
 from billstats.db import tables as t
 from billstats.metrics import partner_queries
-from billstats.metrics.calendar import day_start, each_day, local_date
+from billstats.metrics.calendar import Span, day_start, each_day, local_date
 from billstats.metrics.native_support import Buckets, Money, covering, record_scope
 from billstats.metrics.partner import DIRECTIONS, PRODUCTS
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
@@ -38,32 +38,54 @@ CALL_DAYS_PER_QUERY = 366
 PARTS = ("", *(f"{name}_" for name in (*DIRECTIONS, *PRODUCTS)))
 
 
+UsageDays = dict[tuple[date, str], tuple[int, int]]  # (local day, code) -> (quantity, events)
+
+
+def _usage_days(ctx: Context, span: Span) -> UsageDays:
+    """The in-scope usage of ``span`` per local day and metric code, loaded once per request."""
+    key = ("native_usage.days", span.start, span.end)
+    if key not in ctx.cache:
+        u, c, s = t.usage_events, t.customers, t.subscriptions
+        # An event is of its subscription's mode (live without one).
+        live = func.coalesce(s.c.livemode, true())
+        stmt = (
+            select(u.c.subscription_id, u.c.metric_code, u.c.quantity, u.c.timestamp)
+            .select_from(
+                u.outerjoin(s, and_(s.c.tenant_id == u.c.tenant_id, s.c.id == u.c.subscription_id))
+            )
+            .where(
+                u.c.tenant_id == ctx.tenant_id,
+                # IN over the tenant's customers: walks the (tenant, customer, timestamp) index.
+                u.c.customer_id.in_(select(c.c.id).where(c.c.tenant_id == ctx.tenant_id)),
+                u.c.timestamp >= span.start,
+                u.c.timestamp < span.end,
+                live.is_(ctx.filters.livemode),
+            )
+        )
+        scope = record_scope(ctx)
+        days: UsageDays = {}
+        for row in ctx.conn.execute(stmt):
+            if scope.includes(row.subscription_id, row.timestamp):
+                group = (local_date(row.timestamp, ctx.timezone), row.metric_code)
+                quantity, events = days.get(group, (0, 0))
+                days[group] = (quantity + row.quantity, events + 1)
+        ctx.cache[key] = days
+    result: UsageDays = ctx.cache[key]
+    return result
+
+
 def _usage(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
-    u, c = t.usage_events, t.customers
-    span = covering(buckets, ctx.now)
-    scope = record_scope(ctx)
-    stmt = select(u.c.subscription_id, u.c.metric_code, u.c.quantity, u.c.timestamp).where(
-        u.c.tenant_id == ctx.tenant_id,
-        # IN over the tenant's customers: walks the (tenant, customer, timestamp) index.
-        u.c.customer_id.in_(select(c.c.id).where(c.c.tenant_id == ctx.tenant_id)),
-        u.c.timestamp >= span.start,
-        u.c.timestamp < span.end,
-    )
     where = Buckets(buckets)
     sums: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
     events = [0] * len(buckets)
     codes: set[str] = set()
-    for row in ctx.conn.execute(stmt):
-        if not _live(ctx, row.subscription_id):
-            continue
-        if not scope.includes(row.subscription_id, row.timestamp):
-            continue
-        k = where.index(local_date(row.timestamp, ctx.timezone))
+    for (day, code), (quantity, n) in _usage_days(ctx, covering(buckets, ctx.now)).items():
+        k = where.index(day)
         if k is None:
             continue
-        sums[k][row.metric_code] += row.quantity
-        events[k] += 1
-        codes.add(row.metric_code)
+        sums[k][code] += quantity
+        events[k] += n
+        codes.add(code)
     order = sorted(codes)
     return [
         {"usage": {code: Fraction(s.get(code, 0)) for code in order}, "usage_events": n}
@@ -71,19 +93,34 @@ def _usage(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     ]
 
 
-def _live(ctx: Context, subscription_id: str | None) -> bool:
-    """Whether an event is of the query's livemode (its subscription's, else live)."""
-    if subscription_id is None:
-        return ctx.filters.livemode
-    segments = ctx.segments().get(subscription_id)
-    if not segments:
-        return ctx.filters.livemode
-    return segments[0].livemode == ctx.filters.livemode
-
-
 def _chunks(first: date, last: date) -> list[list[date]]:
     days = each_day(first, last)
     return [days[i : i + CALL_DAYS_PER_QUERY] for i in range(0, len(days), CALL_DAYS_PER_QUERY)]
+
+
+def _call_groups(ctx: Context, span: Span) -> list[partner_queries.CallGroup]:
+    """The calls started in ``span`` grouped by local day (and direction, product, currency,
+    answered), loaded once per request; the days grouped are those from the first call to the
+    last, however long the span."""
+    key = ("native_usage.calls", span.start, span.end)
+    if key not in ctx.cache:
+        groups: list[partner_queries.CallGroup] = []
+        first_last = partner_queries.call_instants(
+            ctx.conn, ctx.tenant_id, ctx.filters.partner_id, span.start, span.end
+        )
+        if first_last is not None:
+            tz = ctx.timezone
+            first, last = (local_date(at, tz) for at in first_last)
+            for days in _chunks(first, last):
+                bounds = [day_start(d, tz) for d in days]
+                bounds.append(day_start(days[-1] + timedelta(days=1), tz))
+                bounds[0] = max(bounds[0], span.start)
+                groups += partner_queries.call_groups(
+                    ctx.conn, ctx.tenant_id, ctx.filters.partner_id, days, bounds, span.end
+                )
+        ctx.cache[key] = groups
+    result: list[partner_queries.CallGroup] = ctx.cache[key]
+    return result
 
 
 def _calls(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
@@ -92,29 +129,20 @@ def _calls(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     answered = {p: [0] * size for p in PARTS}
     seconds = {p: [0] * size for p in PARTS}
     costs = {p: [Tally() for _ in buckets] for p in PARTS}
-    span = covering(buckets, ctx.now)
     where = Buckets(buckets)
-    if ctx.filters.livemode and span.end > span.start:
-        tz = ctx.timezone
-        first = buckets[0].first
-        last = local_date(span.end - timedelta(microseconds=1), tz)
-        for days in _chunks(first, min(last, buckets[-1].last)):
-            bounds = [day_start(d, tz) for d in days] + [day_start(days[-1] + timedelta(1), tz)]
-            groups = partner_queries.call_groups(
-                ctx.conn, ctx.tenant_id, ctx.filters.partner_id, days, bounds, span.end
-            )
-            for g in groups:
-                if ctx.filters.currency is not None and g.currency != ctx.filters.currency:
-                    continue
-                k = where.index(g.day)
-                if k is None:
-                    continue
-                for part in ("", f"{g.direction}_", f"{g.product}_"):
-                    counts[part][k] += g.calls
-                    answered[part][k] += g.calls if g.answered else 0
-                    seconds[part][k] += g.billed_seconds
-                    costs[part][k].sums[(g.currency, g.day)] += g.cost
-                    costs[part][k].counts[(g.currency, g.day)] += g.calls
+    groups = _call_groups(ctx, covering(buckets, ctx.now)) if ctx.filters.livemode else []
+    for g in groups:
+        if ctx.filters.currency is not None and g.currency != ctx.filters.currency:
+            continue
+        k = where.index(g.day)
+        if k is None:
+            continue
+        for part in ("", f"{g.direction}_", f"{g.product}_"):
+            counts[part][k] += g.calls
+            answered[part][k] += g.calls if g.answered else 0
+            seconds[part][k] += g.billed_seconds
+            costs[part][k].sums[(g.currency, g.day)] += g.cost
+            costs[part][k].counts[(g.currency, g.day)] += g.calls
     money = Money(ctx, [tally for part in costs.values() for tally in part])
     rows: list[Row] = []
     for k in range(size):

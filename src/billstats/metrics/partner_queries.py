@@ -102,6 +102,23 @@ class CallGroup:
     cost: int  # micros, in ``currency``
 
 
+def call_instants(
+    conn: Connection, tenant_id: int, partner_id: str | None, start: datetime, end: datetime
+) -> tuple[datetime, datetime] | None:
+    """When the first and the last call started in ``[start, end)`` (None: no call), for the
+    partner's accounts (every customer's when ``partner_id`` is None)."""
+    stmt = select(func.min(_calls.c.started_at), func.max(_calls.c.started_at)).where(
+        _calls.c.tenant_id == tenant_id,
+        _calls.c.account_id.in_(_account_ids(tenant_id, partner_id)),
+        _calls.c.started_at >= start,
+        _calls.c.started_at < end,
+    )
+    row = conn.execute(stmt).one()
+    if row[0] is None:
+        return None
+    return row[0], row[1]
+
+
 def _day_number(started_at: ColumnElement[datetime], bounds: Sequence[datetime]) -> Any:
     """The index i with bounds[i] <= started_at < bounds[i + 1], as a balanced CASE tree."""
 
