@@ -143,3 +143,30 @@ def test_database_outage_is_503_in_the_surface_format(
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.headers["retry-after"] == "1"
         assert ready.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_failed_authentication_is_logged_without_the_secret(
+    http: httpx.Client, tenant: TenantCtx, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = f"{tenant.key_id}.not-the-secret-{tenant.secret[:8]}"
+    with caplog.at_level(logging.WARNING, logger="billstats.auth"):
+        response = http.get(
+            "/v1/customers",
+            headers={"Authorization": f"Bearer {wrong}", "X-Request-ID": "auth-fail-1"},
+        )
+        ok = http.get("/v1/customers", headers=tenant.headers)
+    assert response.status_code == 401 and ok.status_code == 200
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "billstats.auth"]
+    mine = [e for e in events if e["request_id"] == "auth-fail-1"]
+    assert mine == [
+        {
+            "event": "auth_failure",
+            "request_id": "auth-fail-1",
+            "method": "GET",
+            "route": "/v1/customers",
+            "client": "127.0.0.1",
+            "credential": f"key:{tenant.key_id}",
+        }
+    ]
+    assert len(events) == 1  # the successful request logs nothing here
+    assert "not-the-secret" not in caplog.text and tenant.secret not in caplog.text

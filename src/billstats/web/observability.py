@@ -28,6 +28,7 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _request_id: ContextVar[str | None] = ContextVar("billstats_request_id", default=None)
 
 access_log = logging.getLogger("billstats.access")
+auth_log = logging.getLogger("billstats.auth")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 HTTP_REQUESTS = Counter(
@@ -109,6 +110,8 @@ class RequestMiddleware:
             route, method = _route_of(scope), scope["method"]
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(elapsed)
+            if status == 401:
+                _log_auth_failure(scope, request_id, route)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     json.dumps(
@@ -125,6 +128,25 @@ class RequestMiddleware:
                     )
                 )
             _request_id.reset(token)
+
+
+def _log_auth_failure(scope: Scope, request_id: str, route: str) -> None:
+    """One warning per failed authentication: who and what was named, never a secret."""
+    from billstats.web.ratelimit import subjects_of  # the same ids the limiter counts
+
+    named = [s for s in subjects_of(scope) if not s.startswith("addr:")]
+    auth_log.warning(
+        json.dumps(
+            {
+                "event": "auth_failure",
+                "request_id": request_id,
+                "method": scope["method"],
+                "route": route,
+                "client": (scope.get("client") or ("", 0))[0],
+                "credential": named[0] if named else None,
+            }
+        )
+    )
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
