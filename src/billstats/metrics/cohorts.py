@@ -115,7 +115,7 @@ def first_payments(
     if scope.include is None:
         base = _payments(tenant_id, scope).where(p.c.created_at < until).subquery()
         query = select(base.c.customer_id, func.min(base.c.created_at)).group_by(base.c.customer_id)
-        return {cid: at for cid, at in conn.execute(query).tuples()}
+        return {row[0]: row[1] for row in conn.execute(query)}
     out: dict[str, datetime] = {}
     for row in conn.execute(_payments(tenant_id, scope).where(p.c.created_at < until)):
         if scope.include(row.subscription_id, row.created_at):
