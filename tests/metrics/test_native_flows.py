@@ -225,3 +225,25 @@ def test_default_range_is_the_last_30_days_by_day(api: Api) -> None:
         "previous": "140.00",
         "percentage_change": "46.43",
     }
+
+
+def test_response_shapes(api: Api) -> None:
+    window = {"start_date": "2025-02-28", "end_date": "2025-02-28"}
+    one = api.several("fees", **window)  # one metric through the list endpoint: single shape
+    assert one == {
+        "metric": "fees",
+        "currency": "USD",
+        "interval": "day",
+        "start_date": "2025-02-28",
+        "end_date": "2025-02-28",
+        "entries": [{"date": "2025-02-28", "fees": "3.60"}],
+        "summary": {"current": "3.60", "previous": "0.00", "percentage_change": None},
+    }
+    assert api.several(" fees , fees ", **window) == one  # spaces and duplicates dropped
+    two = api.several("net_revenue,fees", **window)
+    assert two["metrics"] == ["net_revenue", "fees"]
+    assert two["entries"] == [{"date": "2025-02-28", "net_revenue": "111.40", "fees": "3.60"}]
+    assert set(two["summary"]) == {"net_revenue", "fees"}
+    # a range wholly in the future: valid, nothing counted yet
+    future = api.metric("sales", start_date="2025-04-01", end_date="2025-04-02")
+    assert [e["sales"] for e in future["entries"]] == ["0.00", "0.00"]
