@@ -24,6 +24,7 @@ from playwright.sync_api import (
 )
 from sqlalchemy import Engine
 
+import billstats.metrics.native_call_accounts  # noqa: F401  (registers call_accounts)
 from billstats.auth.service import create_key
 from billstats.db.dialect import write_transaction
 from tests.conftest import LiveServer, TenantCtx, make_tenant

@@ -143,6 +143,26 @@ def test_every_panel_shows_the_apis_numbers(
     june = {e["date"]: (e["inbound_calls"], e["outbound_calls"]) for e in calls["entries"]}
     assert june["2026-06-01"] == (1, 1) and june["2026-06-02"] == (0, 2)
 
+    # Top accounts by cost: the API's per-account summary, highest first.
+    accounts = expect.api(
+        http,
+        seeded.headers,
+        "/v1/metrics/call_accounts",
+        start_date=seed.START,
+        end_date=seed.END,
+        interval="year",
+        livemode="true",
+    )["summary"]
+    assert accounts["current"] == {"c1": "2.00", "c2": "0.60", "c3": "1.25"}
+    top = page.locator("#accounts-table tbody tr")
+    assert [top.nth(i).get_attribute("data-account") for i in range(top.count())] == [
+        "c1",
+        "c3",
+        "c2",
+    ]
+    first = top.nth(0).locator("td")
+    assert [first.nth(i).inner_text() for i in range(4)] == ["Acme (c1)", "$2.00", "$0.00", "—"]
+
     assert dashboard.errors() == []
 
 
@@ -273,4 +293,7 @@ def test_partner_view_narrows_to_a_partner(
     assert series["outbound_calls"] == [e["outbound_calls"] for e in calls["entries"]]
     june = {e["date"]: e["outbound_calls"] for e in calls["entries"]}
     assert june["2026-06-02"] == 1 and june["2026-06-03"] == 0  # Acme is no account of pa1
+    top = page.locator("#accounts-table tbody tr")
+    assert [top.nth(i).get_attribute("data-account") for i in range(top.count())] == ["c3", "c2"]
+    assert top.nth(1).locator("td").nth(1).get_attribute("data-value") == "0.60"
     assert dashboard.errors() == []

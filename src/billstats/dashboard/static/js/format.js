@@ -64,6 +64,28 @@ export function sign(value) {
   return text.startsWith("-") ? -1 : 1;
 }
 
+/** Order two decimal strings exactly (no float): negative, zero or positive like a - b. */
+export function compareDecimal(a, b) {
+  const sa = sign(a);
+  const sb = sign(b);
+  if (sa !== sb) return sa - sb;
+  if (sa === 0) return 0;
+  const parts = (v) => {
+    const [whole, frac = ""] = String(v).replace(/^[-+]/, "").split(".");
+    return [whole.replace(/^0+(?=\d)/, ""), frac];
+  };
+  const [wa, fa] = parts(a);
+  const [wb, fb] = parts(b);
+  let order = wa.length - wb.length || (wa < wb ? -1 : wa > wb ? 1 : 0);
+  if (!order) {
+    const n = Math.max(fa.length, fb.length);
+    const pa = fa.padEnd(n, "0");
+    const pb = fb.padEnd(n, "0");
+    order = pa < pb ? -1 : pa > pb ? 1 : 0;
+  }
+  return sa * order;
+}
+
 /** percentage_change "25.00" -> "+25.00%", null -> "—". */
 export function change(value) {
   if (value === null || value === undefined) return DASH;

@@ -46,35 +46,68 @@ export class PartnerView {
   async load(params, signal, current) {
     const query = {};
     for (const name of PASSED) query[name] = params[name];
+    query.partner_id = this.select.value;
     const daily = days(params.start_date, params.end_date) <= MAX_DAYS;
     const interval = daily ? "day" : params.interval === "day" ? "week" : params.interval;
-    query.interval = interval;
-    query.partner_id = this.select.value;
-    const body = await api.getJSON("v1/metrics/calls", query, signal);
+    // The ranking reads the summary (the whole range): yearly entries keep the answer small.
+    const [calls, accounts] = await Promise.all([
+      api.getJSON("v1/metrics/calls", { ...query, interval }, signal),
+      api.getJSON("v1/metrics/call_accounts", { ...query, interval: "year" }, signal),
+    ]);
+    const top = this.top(accounts.summary);
+    const names = await this.names(top, signal);
     if (!current()) return;
     this.panel.querySelector("#calls-title").textContent = daily
       ? "Calls per day by direction"
       : `Calls per ${interval} by direction (range over ${MAX_DAYS} days)`;
-    const drawn = charts.callsChart(this.canvas, body);
+    const drawn = charts.callsChart(this.canvas, calls);
     this.panel.querySelector(".chart-box").hidden = !drawn;
-    this.panel.querySelector(".empty").hidden = drawn;
-    this.renderAccounts(body);
+    this.panel.querySelector(".calls-empty").hidden = drawn;
+    this.renderAccounts(top, names, accounts.summary, accounts.currency);
   }
 
-  renderAccounts(body) {
-    const rows = (body.top_accounts || []).slice(0, TOP);
+  /** The accounts with the highest cost over the range (the API's summary), at most TOP. */
+  top(summary) {
+    return Object.entries(summary.current)
+      .filter(([, cost]) => fmt.sign(cost) > 0)
+      .sort(([a, x], [b, y]) => fmt.compareDecimal(y, x) || (a < b ? -1 : 1))
+      .slice(0, TOP)
+      .map(([account]) => account);
+  }
+
+  /** Account id -> customer name (an account is a customer). */
+  async names(accounts, signal) {
+    const found = await Promise.all(
+      accounts.map((id) =>
+        api.getJSON(`v1/customers/${encodeURIComponent(id)}`, {}, signal).catch((error) => {
+          if (error.name === "AbortError") throw error;
+          return null;
+        }),
+      ),
+    );
+    return new Map(accounts.map((id, i) => [id, found[i] && found[i].name]));
+  }
+
+  renderAccounts(top, names, summary, currency) {
     this.accounts.replaceChildren();
-    for (const a of rows) {
+    for (const account of top) {
       const row = document.createElement("tr");
-      row.dataset.account = a.account_id;
+      row.dataset.account = account;
+      const name = names.get(account);
+      const change = summary.percentage_change[account];
+      const changeCell = cell(fmt.change(change), "num");
+      changeCell.dataset.value = change === null ? "" : change;
+      const cost = cell(fmt.money(summary.current[account], currency), "num");
+      cost.dataset.value = summary.current[account];
       row.append(
-        cell(a.name ? `${a.name} (${a.account_id})` : a.account_id),
-        cell(fmt.count(a.calls), "num"),
-        cell(fmt.quantity(a.minutes), "num"),
-        cell(fmt.money(a.cost, body.currency), "num"),
+        cell(name ? `${name} (${account})` : account),
+        cost,
+        cell(fmt.money(summary.previous[account], currency), "num"),
+        changeCell,
       );
       this.accounts.append(row);
     }
-    this.panel.querySelector(".accounts-empty").hidden = rows.length > 0;
+    this.panel.querySelector(".accounts-empty").hidden = top.length > 0;
+    this.panel.querySelector("#accounts-table").hidden = top.length === 0;
   }
 }

@@ -1,0 +1,162 @@
+"""Native metric ``call_accounts``: the ``calls`` metric split by account, for rankings such as
+the dashboard's top accounts by cost.
+
+The calls counted are exactly those of ``calls`` (:mod:`billstats.metrics.native_usage`): call
+records that *started* in the bucket (tenant-local day; none after now), live data only
+(``livemode=false``: none), product and plan filters do not apply, ``partner_id`` keeps the calls
+of that partner's accounts, ``currency`` keeps only the calls in that currency (values in it);
+without it each (currency, local day) group is converted with that day's rate.  Per account:
+
+- ``account_cost`` (money, the headline): the calls' cost, rounded once per account and bucket;
+- ``account_calls`` (count): how many calls;
+- ``account_minutes`` (quantity): billed seconds / 60, exact to 6 decimals.
+
+Each field is a breakdown by account id (the call record's ``account_id``, a customer id); every
+entry lists every account with a call in any of the query's buckets (0 in the others), so the
+columns line up.  ``summary`` compares each account's cost over the whole range with the
+previous range of the same length.  The query groups in the database by account, local day and
+currency (one row per group, walking the (tenant, account, started_at) index).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+from sqlalchemy import Connection, func, select
+
+from billstats.db import tables as t
+from billstats.metrics.calendar import day_start, each_day, local_date
+from billstats.metrics.native_support import Buckets, Money, covering
+from billstats.metrics.partner_queries import _account_ids, _day_number
+from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
+from billstats.metrics.tally import Tally
+from billstats.money import MICROS
+
+DAYS_PER_QUERY = 366  # day boundaries per CASE tree, as the calls metric
+
+
+@dataclass(frozen=True)
+class AccountGroup:
+    """The calls of one account on one local day in one currency."""
+
+    account_id: str
+    day: date
+    currency: str
+    calls: int
+    billed_seconds: int
+    cost: int  # micros of ``currency``
+
+
+def account_groups(
+    conn: Connection,
+    tenant_id: int,
+    partner_id: str | None,
+    days: Sequence[date],
+    bounds: Sequence[datetime],
+    until: datetime,
+) -> list[AccountGroup]:
+    """Calls started in ``[bounds[0], min(bounds[-1], until))`` grouped by account, local day
+    (``bounds[i]`` is the first instant of ``days[i]``) and currency."""
+    end = min(bounds[-1], until)
+    if not days or end <= bounds[0]:
+        return []
+    c = t.call_records
+    rows = (
+        select(
+            c.c.account_id,
+            _day_number(c.c.started_at, bounds).label("day_no"),
+            c.c.currency,
+            c.c.billed_seconds,
+            c.c.cost,
+        )
+        .where(
+            c.c.tenant_id == tenant_id,
+            c.c.account_id.in_(_account_ids(tenant_id, partner_id)),
+            c.c.started_at >= bounds[0],
+            c.c.started_at < end,
+        )
+        .subquery()
+    )
+    keys = (rows.c.account_id, rows.c.day_no, rows.c.currency)
+    stmt = select(
+        *keys, func.count(), func.sum(rows.c.billed_seconds), func.sum(rows.c.cost)
+    ).group_by(*keys)
+    return [
+        AccountGroup(account, days[int(day_no)], currency, int(n), int(billed), int(cost))
+        for account, day_no, currency, n, billed, cost in conn.execute(stmt)
+    ]
+
+
+def _chunks(first: date, last: date) -> list[list[date]]:
+    days = each_day(first, last)
+    return [days[i : i + DAYS_PER_QUERY] for i in range(0, len(days), DAYS_PER_QUERY)]
+
+
+def _groups(ctx: Context, buckets: Sequence[Bucket]) -> list[AccountGroup]:
+    span = covering(buckets, ctx.now)
+    if not ctx.filters.livemode or span.end <= span.start:
+        return []
+    tz = ctx.timezone
+    last = min(local_date(span.end - timedelta(microseconds=1), tz), buckets[-1].last)
+    out: list[AccountGroup] = []
+    for days in _chunks(buckets[0].first, last):
+        bounds = [day_start(d, tz) for d in days] + [day_start(days[-1] + timedelta(1), tz)]
+        found = account_groups(
+            ctx.conn, ctx.tenant_id, ctx.filters.partner_id, days, bounds, span.end
+        )
+        out += [g for g in found if ctx.filters.currency in (None, g.currency)]
+    return out
+
+
+def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
+    where = Buckets(buckets)
+    calls: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
+    seconds: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
+    costs: list[dict[str, Tally]] = [defaultdict(Tally) for _ in buckets]
+    accounts: set[str] = set()
+    for g in _groups(ctx, buckets):
+        k = where.index(g.day)
+        if k is None:
+            continue
+        accounts.add(g.account_id)
+        calls[k][g.account_id] += g.calls
+        seconds[k][g.account_id] += g.billed_seconds
+        tally = costs[k][g.account_id]
+        tally.count += g.calls
+        tally.sums[(g.currency, g.day)] += g.cost
+        tally.counts[(g.currency, g.day)] += g.calls
+    money = Money(ctx, [tally for part in costs for tally in part.values()])
+    order = sorted(accounts)
+    rows: list[Row] = []
+    for k in range(len(buckets)):
+        rows.append(
+            {
+                "account_cost": {
+                    a: Fraction(money.amount(costs[k][a])) if a in costs[k] else Fraction(0)
+                    for a in order
+                },
+                "account_calls": {a: calls[k].get(a, 0) for a in order},
+                "account_minutes": {a: Fraction(seconds[k].get(a, 0) * MICROS, 60) for a in order},
+            }
+        )
+    return rows
+
+
+CALL_ACCOUNTS = register(
+    Metric(
+        "call_accounts",
+        "Calls by account",
+        (
+            Field("account_cost", "breakdown", "money"),
+            Field("account_calls", "breakdown", "count"),
+            Field("account_minutes", "breakdown", "quantity"),
+        ),
+        _compute,
+        "The calls metric per account (customer): cost, calls and billed minutes of the calls "
+        "started in the bucket (optionally one partner's accounts).",
+    )
+)

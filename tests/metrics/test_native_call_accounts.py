@@ -1,0 +1,161 @@
+"""``call_accounts``: the calls metric per account, through ``GET /v1/metrics/call_accounts``.
+
+Tenant in America/New_York, reporting USD; now = 2026-03-03 10:00 local.  Hand-computed:
+
+| call | account (partner) | local start | billed | cost |
+|---|---|---|---|---|
+| k1 | a1 (pa1) | 03-01 12:00 | 90 s | 0.015 USD |
+| k2 | a1 (pa1) | 03-01 13:00 | 30 s | 0.020 USD |
+| k3 | a1 (pa1) | 03-02 23:30 (03-03 04:30 UTC) | 100 s | 1.00 EUR x 1.20 (03-02 rate) |
+| k4 | a2 (pa1) | 03-02 00:30 (05:30 UTC) | 60 s | 0.50 USD |
+| k5 | a3 | 03-01 10:00 | 600 s | 3.00 USD |
+| k6 | a2 (pa1) | 02-28 12:00 (previous range) | 60 s | 0.25 USD |
+| k7 | a3 | 03-03 11:00 (after now: not counted) | 60 s | 9.00 USD |
+| k8 | a3 | 02-10 12:00 (no EUR rate within 7 days) | 60 s | 2.00 EUR |
+
+a1 on 03-01: 0.035 USD, rounded once (half-even) to 0.04; over the whole range 0.035 + 1.20 =
+1.235 -> 1.24.  Minutes = billed seconds / 60: 100 s -> 1.666667.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+import billstats.metrics.native_call_accounts  # noqa: F401  (registers the metric)
+from tests.conftest import Frozen, TenantCtx, make_tenant
+from tests.metrics_api.support import Api, ingest, reader
+
+NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)  # 10:00 in New York
+WINDOW = {"start_date": "2026-03-01", "end_date": "2026-03-03", "interval": "day"}
+CREATED = "2026-01-01T00:00:00Z"
+
+
+def _call(cid: str, account: str, at: str, billed: int, cost: str, currency: str = "USD") -> Any:
+    return (
+        "call_records",
+        {
+            "id": cid,
+            "account_id": account,
+            "direction": "outbound",
+            "product": "sip_trunking",
+            "started_at": at,
+            "duration_seconds": billed,
+            "billed_seconds": billed,
+            "answered": True,
+            "cost": cost,
+            "currency": currency,
+        },
+    )
+
+
+def _ledger() -> list[Any]:
+    partner = {"id": "pa1", "name": "Reseller", "slug": "reseller", "created_at": CREATED}
+    return [
+        ("partners", partner),
+        ("customers", {"id": "a1", "name": "A1", "created_at": CREATED, "partner_id": "pa1"}),
+        ("customers", {"id": "a2", "name": "A2", "created_at": CREATED, "partner_id": "pa1"}),
+        ("customers", {"id": "a3", "name": "A3", "created_at": CREATED}),
+        ("fx_rates", {"currency": "EUR", "date": "2026-03-01", "rate": "1.10"}),
+        ("fx_rates", {"currency": "EUR", "date": "2026-03-02", "rate": "1.20"}),
+        _call("k1", "a1", "2026-03-01T12:00:00-05:00", 90, "0.015"),
+        _call("k2", "a1", "2026-03-01T13:00:00-05:00", 30, "0.020"),
+        _call("k3", "a1", "2026-03-02T23:30:00-05:00", 100, "1.00", "EUR"),
+        _call("k4", "a2", "2026-03-02T00:30:00-05:00", 60, "0.50"),
+        _call("k5", "a3", "2026-03-01T10:00:00-05:00", 600, "3.00"),
+        _call("k6", "a2", "2026-02-28T12:00:00-05:00", 60, "0.25"),
+        _call("k7", "a3", "2026-03-03T11:00:00-05:00", 60, "9.00"),
+        _call("k8", "a3", "2026-02-10T12:00:00-05:00", 60, "2.00", "EUR"),  # no rate near
+    ]
+
+
+@pytest.fixture
+def api(engine: Engine, frozen: Frozen) -> Api:
+    tenant: TenantCtx = make_tenant(engine, timezone="America/New_York")
+    client = Api(frozen, reader(engine, tenant), NOW)
+    ingest(client.client, tenant, _ledger())
+    # Another tenant with the same account ids and far bigger calls: never counted here.
+    other = make_tenant(engine, timezone="America/New_York")
+    ingest(
+        client.client,
+        other,
+        [
+            ("customers", {"id": "a1", "name": "Other", "created_at": CREATED}),
+            _call("k1", "a1", "2026-03-01T12:00:00-05:00", 6000, "500.00"),
+        ],
+    )
+    return client
+
+
+def _column(body: dict[str, Any], field: str) -> list[Any]:
+    return [e[field] for e in body["entries"]]
+
+
+def test_per_account_cost_calls_and_minutes_by_local_day(api: Api) -> None:
+    body = api.metric("call_accounts", **WINDOW)
+    assert body["currency"] == "USD"
+    assert [e["date"] for e in body["entries"]] == ["2026-03-01", "2026-03-02", "2026-03-03"]
+    assert _column(body, "account_cost") == [
+        {"a1": "0.04", "a2": "0.00", "a3": "3.00"},
+        {"a1": "1.20", "a2": "0.50", "a3": "0.00"},
+        {"a1": "0.00", "a2": "0.00", "a3": "0.00"},
+    ]
+    assert _column(body, "account_calls") == [
+        {"a1": 2, "a2": 0, "a3": 1},
+        {"a1": 1, "a2": 1, "a3": 0},
+        {"a1": 0, "a2": 0, "a3": 0},
+    ]
+    assert _column(body, "account_minutes") == [
+        {"a1": "2", "a2": "0", "a3": "10"},
+        {"a1": "1.666667", "a2": "1", "a3": "0"},
+        {"a1": "0", "a2": "0", "a3": "0"},
+    ]
+
+
+def test_summary_ranks_accounts_over_the_range_against_the_previous_one(api: Api) -> None:
+    summary = api.metric("call_accounts", **WINDOW)["summary"]
+    assert summary == {
+        "current": {"a1": "1.24", "a2": "0.50", "a3": "3.00"},
+        "previous": {"a1": "0.00", "a2": "0.25", "a3": "0.00"},
+        "percentage_change": {"a1": None, "a2": "100.00", "a3": None},
+    }
+
+
+def test_accounts_add_up_to_the_calls_metric(api: Api) -> None:
+    for params in ({}, {"partner_id": "pa1"}, {"currency": "EUR"}):
+        body = api.several("calls,call_accounts", **WINDOW, **params)
+        for entry in body["entries"]:
+            assert sum(entry["account_calls"].values()) == entry["calls"], params
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"partner_id": "pa1"}, {"a1": "1.24", "a2": "0.50"}),
+        ({"currency": "EUR"}, {"a1": "1.00"}),
+        ({"currency": "USD"}, {"a1": "0.04", "a2": "0.50", "a3": "3.00"}),
+        ({"livemode": "false"}, {}),
+        ({"product_id": "nope"}, None),
+    ],
+)
+def test_filters(api: Api, params: dict[str, str], expected: dict[str, str] | None) -> None:
+    response = api.get("/v1/metrics/call_accounts", **WINDOW, **params)
+    if expected is None:
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"]["current"] == expected
+
+
+def test_a_missing_rate_is_a_clear_error(api: Api) -> None:
+    day = {"start_date": "2026-02-10", "end_date": "2026-02-10"}
+    response = api.get("/v1/metrics/call_accounts", **day)
+    assert response.status_code == 422, response.text
+    assert "EUR" in response.json()["error"]["message"]
+    # In its own currency the call needs no rate.
+    assert api.metric("call_accounts", **day, currency="EUR")["summary"]["current"] == {
+        "a3": "2.00"
+    }
