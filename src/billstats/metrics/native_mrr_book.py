@@ -277,10 +277,16 @@ def figures(ctx: Context, bucket: Bucket) -> Figures:
 def churn_counts(ctx: Context, first: date, last: date) -> tuple[int, int]:
     """(paying customers at the close of ``first - 1``, customers churned on days
     ``first``..``last``): a customer churn rate without any money or rate involved."""
-    b = book(ctx)
-    before = first - timedelta(days=1)
-    _, paying = b.level(before)
-    return paying, len(b.customers_between(before, last, CHURN))
+    key = ("native_mrr", "churn_counts", first, last)
+    found = ctx.cache.get(key)
+    if found is None:
+        b = book(ctx)
+        before = first - timedelta(days=1)
+        _, paying = b.level(before)
+        found = (paying, len(b.customers_between(before, last, CHURN)))
+        ctx.cache[key] = found
+    assert isinstance(found, tuple)
+    return found
 
 
 __all__ = [
