@@ -297,3 +297,20 @@ def test_partner_view_narrows_to_a_partner(
     assert [top.nth(i).get_attribute("data-account") for i in range(top.count())] == ["c3", "c2"]
     assert top.nth(1).locator("td").nth(1).get_attribute("data-value") == "0.60"
     assert dashboard.errors() == []
+
+
+def test_movement_log_csv_is_the_apis_export(
+    dashboard: Dashboard, seeded: Seeded, http: httpx.Client
+) -> None:
+    dashboard.open(PARAMS, key=seeded.token)
+    with dashboard.page.expect_download() as info:
+        dashboard.page.click("#activity-csv")
+    download = info.value
+    assert download.suggested_filename == f"movements-{seed.START}-{seed.END}.csv"
+    saved = Path(download.path()).read_bytes()
+    params = {"start_date": seed.START, "end_date": seed.END, "livemode": "true", "format": "csv"}
+    export = http.get("/v1/metrics/activities", params=params, headers=seeded.headers)
+    assert export.status_code == 200
+    assert saved == export.content  # byte for byte, CRLF line ends included
+    assert saved.splitlines()[1] == b"2026-04-15,c3,Initech,USD,churn,50.00,50.00,0.00,s4"
+    assert dashboard.errors() == []

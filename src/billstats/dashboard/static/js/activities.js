@@ -112,13 +112,22 @@ export class ActivityLog {
   /** The whole log of the current query as CSV (fetched with the key, saved by the browser). */
   async download() {
     if (!this.query) return;
-    const blob = await api.getBlob("v1/metrics/activities", { ...this.query, format: "csv" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `movements-${this.query.start_date}-${this.query.end_date}.csv`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    const button = this.panel.querySelector("#activity-csv");
+    button.disabled = true;
+    button.title = "";
+    try {
+      const blob = await api.getBlob("v1/metrics/activities", { ...this.query, format: "csv" });
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = `movements-${this.query.start_date}-${this.query.end_date}.csv`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    } catch (error) {
+      button.title = `CSV failed: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
   }
 }
