@@ -176,3 +176,26 @@ def test_missing_rate_is_422(asker: Callable[..., tuple[TenantCtx, Ask]]) -> Non
     error = response.json()["error"]
     assert error["code"] == "missing_fx_rate"
     assert "EUR on 2025-03-31" in error["message"]
+
+
+def test_tenants_are_isolated(asker: Callable[..., tuple[TenantCtx, Ask]]) -> None:
+    """Two tenants with the same ids (customers, plans, subscriptions, rates): each key sees
+    only its own tenant's MRR, customers and rates."""
+
+    def other(ledger: Ledger) -> None:
+        ledger.plan("p50", "999.00", currency="EUR")  # same plan id, another price and currency
+        rates(ledger, {"2025-02-28": "9.99"})
+        ledger.sub("s1", "c1", "p50", "active", "2025-02-01T10:00:00Z")
+        ledger.sub("s9", "c9", "p50", "active", "2025-03-15T10:00:00Z")
+
+    now = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+    _, ask_other = asker(other, now)
+    _, ask = asker(_lifecycle, now)
+    body = ok(ask("/v1/metrics", metrics="mrr,customers", **SPRING))
+    assert [e["mrr"] for e in body["entries"]] == ["150.00", "100.00", "140.00"]
+    assert [e["customers"] for e in body["entries"]] == [2, 1, 2]
+    # The other tenant (EUR plan, no rate after Feb 28 within 7 days): its own data only,
+    # natively in EUR: 999 from February, +999 on Mar 15.
+    eur = ok(ask_other("/v1/metrics/mrr", currency="EUR", **SPRING))
+    assert [e["mrr"] for e in eur["entries"]] == ["1998.00", "1998.00", "1998.00"]
+    assert ask_other("/v1/metrics/mrr", **SPRING).status_code == 422  # its rates, not ours

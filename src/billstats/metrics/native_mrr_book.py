@@ -169,9 +169,12 @@ class _Rates:
         self.converter = Converter(ctx.currency, {})
 
     def covering(self, first: date, last: date) -> Converter:
+        """Rates of days ``first``..``last`` at least.  Nothing is read after today, so one load
+        runs to today; an earlier day (the summary's previous range) loads once more."""
         if self.first is None or self.last is None or first < self.first or last > self.last:
+            today = local_date(self.ctx.now - _TICK, self.ctx.timezone)
             self.first = first if self.first is None else min(first, self.first)
-            self.last = last if self.last is None else max(last, self.last)
+            self.last = max(last, today, self.last or last)
             self.converter = load_converter(
                 self.ctx.conn,
                 self.ctx.tenant_id,
