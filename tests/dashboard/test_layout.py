@@ -107,3 +107,19 @@ def test_an_api_error_stays_in_its_panel(dashboard: Dashboard, seeded: Seeded) -
     assert page.locator("#partner-panel .panel-error").count() == 0
     assert page.locator("#cohort-panel .panel-error").count() == 0
     assert dashboard.errors(allowed=r"status of 400") == []
+
+
+def test_the_ranking_failing_leaves_the_calls_chart(dashboard: Dashboard, seeded: Seeded) -> None:
+    body = '{"error": {"code": "unknown_metric", "message": "unknown metric \'call_accounts\'"}}'
+    dashboard.page.route(
+        "**/v1/metrics/call_accounts?*",
+        lambda route: route.fulfill(status=404, body=body, content_type="application/json"),
+    )
+    dashboard.open(PARAMS, key=seeded.token)
+    page = dashboard.page
+    assert page.locator("#partner-panel .chart-box").is_visible()
+    assert sum(dashboard.series("calls-chart")["outbound_calls"]) == 4
+    note = page.locator("#partner-panel .accounts-empty")
+    assert note.inner_text() == "Top accounts unavailable: unknown metric 'call_accounts'"
+    assert page.locator("#partner-panel .panel-error").count() == 0
+    assert dashboard.errors(allowed=r"status of 404") == []

@@ -50,20 +50,46 @@ export class PartnerView {
     const daily = days(params.start_date, params.end_date) <= MAX_DAYS;
     const interval = daily ? "day" : params.interval === "day" ? "week" : params.interval;
     // The ranking reads the summary (the whole range): yearly entries keep the answer small.
-    const [calls, accounts] = await Promise.all([
+    // The chart and the ranking fail separately: one's error never hides the other.
+    const [calls, ranking] = await Promise.allSettled([
       api.getJSON("v1/metrics/calls", { ...query, interval }, signal),
-      api.getJSON("v1/metrics/call_accounts", { ...query, interval: "year" }, signal),
+      this.ranking({ ...query, interval: "year" }, signal),
     ]);
-    const top = this.top(accounts.summary);
-    const names = await this.names(top, signal);
+    for (const result of [calls, ranking]) {
+      if (result.status === "rejected" && (result.reason.name === "AbortError" || result.reason.status === 401)) {
+        throw result.reason;
+      }
+    }
     if (!current()) return;
+    if (calls.status === "rejected") throw calls.reason;
     this.panel.querySelector("#calls-title").textContent = daily
       ? "Calls per day by direction"
       : `Calls per ${interval} by direction (range over ${MAX_DAYS} days)`;
-    const drawn = charts.callsChart(this.canvas, calls);
+    const drawn = charts.callsChart(this.canvas, calls.value);
     this.panel.querySelector(".chart-box").hidden = !drawn;
     this.panel.querySelector(".calls-empty").hidden = drawn;
-    this.renderAccounts(top, names, accounts.summary, accounts.currency);
+    if (ranking.status === "rejected") {
+      this.showRankingError(ranking.reason);
+    } else {
+      const { top, names, body } = ranking.value;
+      this.renderAccounts(top, names, body.summary, body.currency);
+    }
+  }
+
+  async ranking(query, signal) {
+    const body = await api.getJSON("v1/metrics/call_accounts", query, signal);
+    const top = this.top(body.summary);
+    const names = await this.names(top, signal);
+    return { top, names, body };
+  }
+
+  showRankingError(error) {
+    this.accounts.replaceChildren();
+    this.panel.querySelector("#accounts-table").hidden = true;
+    const note = this.panel.querySelector(".accounts-empty");
+    note.hidden = false;
+    note.textContent = `Top accounts unavailable: ${error.message}`;
+    note.classList.add("error");
   }
 
   /** The accounts with the highest cost over the range (the API's summary), at most TOP. */
@@ -107,7 +133,10 @@ export class PartnerView {
       );
       this.accounts.append(row);
     }
-    this.panel.querySelector(".accounts-empty").hidden = top.length > 0;
+    const note = this.panel.querySelector(".accounts-empty");
+    note.textContent = "No calls in this period.";
+    note.classList.remove("error");
+    note.hidden = top.length > 0;
     this.panel.querySelector("#accounts-table").hidden = top.length === 0;
   }
 }
