@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from billstats.auth.service import create_key, revoke_key
 from billstats.db.dialect import write_transaction
+from tests.conftest import make_tenant
 from tests.dashboard import seed
 from tests.dashboard.conftest import Dashboard, Seeded
 
@@ -93,3 +94,29 @@ def test_a_revoked_key_signs_the_viewer_out(
     assert "refused" in page.locator("#signin-error").inner_text()
     assert page.evaluate(f"sessionStorage.getItem('{KEY}')") is None
     assert dashboard.errors(allowed=REFUSED) == []
+
+
+def test_another_tenants_key_shows_only_that_tenant(
+    dashboard: Dashboard, seeded: Seeded, engine: Engine, http: httpx.Client
+) -> None:
+    other = make_tenant(engine, currency="EUR")
+    put = http.put("/v1/products/other", json={"name": "Other product"}, headers=other.headers)
+    assert put.status_code == 201
+    dashboard.open({"start_date": seed.START, "end_date": seed.END}, key=seeded.token)
+    page = dashboard.page
+    products = page.locator("select[name=product_id] option")
+    assert products.all_inner_texts() == ["All products", "Analytics", "Voice"]
+    assert page.locator("#partner option").all_inner_texts() == ["All accounts", "Reseller One"]
+
+    page.click("#sign-out")
+    page.fill("#api-key", other.token)
+    page.click("#signin-form button[type=submit]")
+    dashboard.wait_ready()
+    assert page.locator("#tenant").inner_text() == f"{other.name} · UTC · EUR"
+    assert products.all_inner_texts() == ["All products", "Other product"]
+    assert page.locator("#partner option").all_inner_texts() == ["All accounts"]
+    assert page.locator("select[name=currency] option").all_inner_texts() == ["All, in EUR"]
+    mrr = page.locator('.kpi[data-metric="mrr"] .value')
+    assert mrr.get_attribute("data-value") == "0.00" and mrr.inner_text() == "€0.00"
+    assert page.locator("#activity-table tbody tr").count() == 0
+    assert dashboard.errors() == []

@@ -35,6 +35,10 @@ function signIn(message = "") {
   if (state.controller) state.controller.abort();
   state.tenant = null;
   $("#tenant").textContent = "";
+  // The next key may be another tenant's: forget this one's products, currencies, partners.
+  for (const select of document.querySelectorAll("#filters select[name=product_id], #filters select[name=currency], #partner")) {
+    select.length = 1;
+  }
   $("#signin-error").textContent = message;
   show("signin");
   document.body.dataset.state = "signin";
