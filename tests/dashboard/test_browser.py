@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import Route
 
 from tests.dashboard import expect, seed
 from tests.dashboard.conftest import Dashboard, Seeded
@@ -313,4 +314,44 @@ def test_movement_log_csv_is_the_apis_export(
     assert export.status_code == 200
     assert saved == export.content  # byte for byte, CRLF line ends included
     assert saved.splitlines()[1] == b"2026-04-15,c3,Initech,USD,churn,50.00,50.00,0.00,s4"
+    assert dashboard.errors() == []
+
+
+def test_movement_log_pages_with_the_apis_cursor(
+    dashboard: Dashboard, seeded: Seeded, http: httpx.Client
+) -> None:
+    """Pages of two entries (the page's limit rewritten on the way): Load more follows
+    next_cursor until the log ends."""
+    page = dashboard.page
+
+    def two_per_page(route: Route) -> None:
+        route.continue_(url=route.request.url.replace("limit=25", "limit=2"))
+
+    page.route("**/v1/metrics/activities?*", two_per_page)
+    dashboard.open(PARAMS, key=seeded.token)
+    rows = page.locator("#activity-table tbody tr")
+    more = page.locator("#activity-more")
+    assert rows.count() == 2 and more.is_visible()
+    for shown in (4, 5):
+        with dashboard.answer("/v1/metrics/activities", "limit=2"):
+            more.click()
+        rows.nth(shown - 1).wait_for()  # appended once the answer is read
+        assert rows.count() == shown
+    assert more.is_hidden()
+    cursors = [q.get("cursor") for q in dashboard.calls_to("/v1/metrics/activities")]
+    assert cursors[0] is None and all(cursors[1:])
+    log = expect.api(
+        http,
+        seeded.headers,
+        "/v1/metrics/activities",
+        start_date=seed.START,
+        end_date=seed.END,
+        livemode="true",
+    )
+    ids = [(a["customer"]["id"], a["type"]) for a in log["data"]]
+    shown_ids = [
+        (rows.nth(i).get_attribute("data-customer"), rows.nth(i).get_attribute("data-type"))
+        for i in range(rows.count())
+    ]
+    assert shown_ids == ids
     assert dashboard.errors() == []
