@@ -1,34 +1,34 @@
 """Query parameters of the movement log, cohorts and customer metrics endpoints.
 
-The conventions of the native metrics API (``docs/metrics.md``): ``start_date``/``end_date``
-(YYYY-MM-DD, inclusive, tenant zone; default the 30 days up to today), ``interval``,
-``product_id``/``plan_id`` (404 when unknown), ``currency`` (a native ISO currency),
-``livemode`` (true|false, default true).  Every problem of a request is reported at once (400
-``invalid_parameters`` with ``problems``); unknown or repeated parameters are problems too, so a
-typo never silently widens a query.
+The conventions of the native metrics API (``billstats.metrics_api.params``, ``docs/native/
+api.md``): ``start_date``/``end_date`` (YYYY-MM-DD, inclusive, tenant zone, 1970-01-01 to
+2199-12-31; default the 30 days up to today), ``product_id``/``plan_id`` (404 when unknown),
+``currency`` (a native ISO currency), ``livemode`` (true|false, default true).  Every problem of a
+request is reported at once (400 ``invalid_request`` with one problem per parameter).  Unknown
+parameters are ignored, as with any query string; a known one given twice is a problem (which of
+the two was meant cannot be guessed).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from billstats.db import tables as t
-from billstats.errors import BillstatsError, NotFound, Problem
-from billstats.metrics.registry import INTERVALS, Interval
+from billstats.errors import Problem
+from billstats.ingest.schemas.common import ID_PATTERN
+from billstats.metrics.registry import Filters
+from billstats.metrics.windows import EARLIEST_DAY, LATEST_DAY
+from billstats.metrics_api.params import InvalidRequest, check
 from billstats.money import is_currency
 
 DEFAULT_DAYS = 30
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT = re.compile(r"\d{1,7}")
+_ID = re.compile(ID_PATTERN)
 MAX_TEXT = 200
-# Dates a query may name (room on both sides for default ranges and day arithmetic).
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(9998, 12, 31)
 
 
 class Params:
@@ -37,11 +37,11 @@ class Params:
     def __init__(self, items: Iterable[tuple[str, str]], allowed: Iterable[str]) -> None:
         self.values: dict[str, str] = {}
         self.problems: list[Problem] = []
-        known = sorted(allowed)
+        known = set(allowed)
         for name, value in items:
             if name not in known:
-                self.problem(name, "unknown_parameter", f"allowed: {', '.join(known)}")
-            elif name in self.values:
+                continue
+            if name in self.values:
                 self.problem(name, "repeated_parameter", f"{name} is given more than once")
             else:
                 self.values[name] = value
@@ -52,13 +52,7 @@ class Params:
     def check(self) -> None:
         """Raise every problem recorded so far."""
         if self.problems:
-            names = ", ".join(dict.fromkeys(p.path for p in self.problems))
-            raise BillstatsError(
-                f"invalid query parameters: {names}",
-                400,
-                "invalid_parameters",
-                list(self.problems),
-            )
+            raise InvalidRequest(list(self.problems))
 
     def text(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -66,6 +60,15 @@ class Params:
             return None
         if not 1 <= len(value) <= MAX_TEXT or "\x00" in value:
             self.problem(name, "invalid", f"{name} must be 1-{MAX_TEXT} characters, no NUL")
+            return None
+        return value
+
+    def identifier(self, name: str) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if not _ID.fullmatch(value):
+            self.problem(name, "invalid_id", f"{name} {value!r} is not a valid id")
             return None
         return value
 
@@ -80,8 +83,10 @@ class Params:
         except ValueError:
             self.problem(name, "invalid_date", f"{name} must be a date YYYY-MM-DD")
             return None
-        if not FIRST_DAY <= day <= LAST_DAY:
-            self.problem(name, "out_of_range", f"{name} must be from {FIRST_DAY} to {LAST_DAY}")
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            self.problem(
+                name, "invalid_date", f"{name} must be between {EARLIEST_DAY} and {LATEST_DAY}"
+            )
             return None
         return day
 
@@ -113,15 +118,6 @@ class Params:
             return None
         return code
 
-    def interval(self) -> Interval:
-        value = self.values.get("interval")
-        if value is None:
-            return "day"
-        if value not in INTERVALS:
-            self.problem("interval", "invalid_interval", f"interval must be one of {INTERVALS}")
-            return "day"
-        return value
-
     def choice(self, name: str, options: tuple[str, ...], default: str) -> str:
         value = self.values.get(name)
         if value is None:
@@ -137,30 +133,19 @@ class Params:
         if last is None:
             last = max(today, first) if first is not None else today
         if first is None:
-            first = max(FIRST_DAY, last - timedelta(days=DEFAULT_DAYS - 1))
+            first = max(EARLIEST_DAY, last - timedelta(days=DEFAULT_DAYS - 1))
         if first > last:
             self.problem("start_date", "invalid_range", "start_date must not be after end_date")
         return first, last
 
 
-@dataclass(frozen=True)
-class Catalog:
-    """The product and plan filters of a request (checked to exist in the tenant)."""
-
-    product_id: str | None = None
-    plan_id: str | None = None
-
-
-def catalog(conn: Connection, tenant_id: int, params: Params) -> Catalog:
-    """The product/plan filters; 404 when one is not the tenant's (after the 400 checks)."""
-    product_id, plan_id = params.text("product_id"), params.text("plan_id")
+def filters(conn: Connection, tenant_id: int, params: Params, livemode: bool) -> Filters:
+    """The currency, product and plan filters.  Every 400 of the request is raised first, then
+    a 404 for a product or plan the tenant does not have (or a 400 for a plan of another product
+    than the one asked), as ``/v1/metrics`` does."""
+    currency = params.currency()
+    product_id, plan_id = params.identifier("product_id"), params.identifier("plan_id")
     params.check()
-    for kind, table, value in (("product", t.products, product_id), ("plan", t.plans, plan_id)):
-        if value is None:
-            continue
-        found = conn.execute(
-            select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.id == value)
-        ).first()
-        if found is None:
-            raise NotFound(f"no {kind} {value!r}")
-    return Catalog(product_id, plan_id)
+    found = Filters(product_id, plan_id, currency, livemode)
+    check(conn, tenant_id, found)
+    return found

@@ -1,7 +1,8 @@
 """JSON and CSV shapes of movement-log entries, cohorts and one customer's series.
 
 Money is a decimal string rounded half-even to the currency's minor unit ("30.00", JPY "1000");
-ratios are decimal strings with ``RATIO_PLACES`` decimals ("0.500000"); undefined values null.
+ratios are decimal strings with 6 decimals ("0.500000"); undefined values null — the renderings
+of ``/v1/metrics`` (:mod:`billstats.metrics_api.render`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from billstats.metrics.activities import TYPES, Activity
 from billstats.metrics.cohorts import CohortTable, ratio
 from billstats.metrics.customer_mrr import CustomerPoint
-from billstats.metrics.pricing import round_minor
-from billstats.metrics.registry import RATIO_PLACES
-from billstats.money import format_micros, minor_exponent
+from billstats.metrics_api import render
 
 CSV_COLUMNS = (
     "date",
@@ -36,15 +34,18 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def money(micros: int | Fraction, currency: str) -> str:
-    """Exact micros rounded once, half-even, to the currency's minor unit."""
-    return format_micros(round_minor(Fraction(micros), currency), minor_exponent(currency))
+    """Exact micros rounded once, half-even, to the currency's minor unit (as ``/v1/metrics``
+    renders money)."""
+    text = render.scalar("money", micros, currency)
+    assert isinstance(text, str)
+    return text
 
 
 def ratio_text(value: Fraction | None) -> str | None:
-    if value is None:
-        return None
-    scaled = round(value * 10**RATIO_PLACES)  # Fraction rounding is half-even
-    return f"{Decimal(scaled).scaleb(-RATIO_PLACES):f}"
+    """``RATIO_PLACES`` decimals, half-even (as ``/v1/metrics`` renders ratios)."""
+    text = render.scalar("ratio", value, "")
+    assert text is None or isinstance(text, str)
+    return text
 
 
 def activity(entry: Activity, names: dict[str, str]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 import orjson
@@ -30,9 +29,11 @@ from billstats.metrics.calendar import day_start, local_date
 from billstats.metrics.cohorts import Include, month_index, month_start
 from billstats.metrics.customer_mrr import customer_history, customer_series
 from billstats.metrics.mrr import MrrHistory
-from billstats.metrics.registry import MAX_BUCKETS, bucket_days
+from billstats.metrics.registry import Filters, bucket_days
+from billstats.metrics.windows import EARLIEST_DAY
 from billstats.metrics_api import activity_cursor, activity_render
-from billstats.metrics_api.activity_params import Catalog, Params, catalog
+from billstats.metrics_api import params as request_params
+from billstats.metrics_api.activity_params import Params, filters
 from billstats.tenants import service as tenants
 
 DEFAULT_LIMIT = 100
@@ -77,13 +78,16 @@ class CsvExport:
     chunks: Iterator[str]
 
 
-def _history(
-    conn: Connection, tenant_id: int, livemode: bool, scope: Catalog, now: datetime
-) -> MrrHistory:
-    """The subscription history under the filters, as it stands at ``now``: what is dated
-    later (a cancellation at period end, a future plan change) has not happened yet."""
+def _history(conn: Connection, tenant_id: int, scope: Filters, now: datetime) -> MrrHistory:
+    """The subscription history under the filters (except currency: a log entry is per
+    currency anyway), as it stands at ``now``: what is dated later (a cancellation at period
+    end, a future plan change) has not happened yet."""
     history = MrrHistory.load(
-        conn, tenant_id, livemode=livemode, product_id=scope.product_id, plan_id=scope.plan_id
+        conn,
+        tenant_id,
+        livemode=scope.livemode,
+        product_id=scope.product_id,
+        plan_id=scope.plan_id,
     )
     return history.known_at(now - _TICK)
 
@@ -93,8 +97,7 @@ def _types(params: Params) -> frozenset[str] | None:
     if raw is None:
         return None
     names = [n.strip() for n in raw.split(",")]
-    unknown = [n for n in names if n not in TYPES]
-    if unknown:
+    if any(n not in TYPES for n in names):
         params.problem("type", "invalid_choice", f"type must be among {', '.join(TYPES)}")
         return None
     return frozenset(names)
@@ -122,8 +125,8 @@ def activities(
     tz = tenants.get(conn, tenant_id).zone
     today = local_date(now, tz)
     first, last = params.date_range(today)
-    where = LogFilter(_types(params), None, params.currency())
-    customer_id = params.text("customer_id")
+    types = _types(params)
+    customer_id = params.identifier("customer_id")
     search = _search(params)
     livemode = params.flag("livemode", True)
     fmt = params.choice("format", ("json", "csv"), "json")
@@ -132,15 +135,15 @@ def activities(
         for name in ("limit", "cursor"):
             if name in params.values:
                 params.problem(name, "not_with_csv", "format=csv exports the whole range")
-    scope = catalog(conn, tenant_id, params)
+    scope = filters(conn, tenant_id, params, livemode)
     signed = orjson.dumps(
         [
             params.values.get("start_date"),
             params.values.get("end_date"),
-            sorted(where.types or ()),
+            sorted(types or ()),
             customer_id,
             search,
-            where.currency,
+            scope.currency,
             scope.product_id,
             scope.plan_id,
             livemode,
@@ -150,7 +153,7 @@ def activities(
     position = activity_cursor.decode(key, tenant_id, signed, cursor) if cursor else None
     names = {customer_id: _customer_name(conn, tenant_id, customer_id)} if customer_id else {}
 
-    history = _history(conn, tenant_id, livemode, scope, now)
+    history = _history(conn, tenant_id, scope, now)
     wanted: set[str] | None = {customer_id} if customer_id else None
     if search is not None:
         candidates = {cid for cid, _ in history.closes(tz)}
@@ -158,11 +161,10 @@ def activities(
             candidates &= wanted
         names.update(customer_names(conn, tenant_id, candidates))
         wanted = matching(names, candidates, search)
-    where = LogFilter(where.types, wanted, where.currency)
-    until = min(last, today)  # the log never shows days after today
+    until = min(last, today)  # nothing after now has happened
+    where = LogFilter(types, wanted, scope.currency)
     log = activity_log(history, first, until, tz, where) if first <= until else []
-    missing = {a.customer_id for a in log} - names.keys()
-    names.update(customer_names(conn, tenant_id, missing))
+    names.update(customer_names(conn, tenant_id, {a.customer_id for a in log} - names.keys()))
 
     if fmt == "csv":
         name = f"activities_{first.isoformat()}_{last.isoformat()}.csv"
@@ -190,12 +192,16 @@ def activities(
     }
 
 
-def _include(conn: Connection, tenant_id: int, scope: Catalog) -> Include | None:
+def _include(conn: Connection, tenant_id: int, scope: Filters) -> Include | None:
     """Payment attribution under the product and plan filters (None: every payment counts)."""
     if scope.product_id is None and scope.plan_id is None:
         return None
     history = MrrHistory.load(conn, tenant_id)
     return cohort_metrics.attributed(history, scope.product_id, scope.plan_id)
+
+
+def _month_end(index: int) -> date:
+    return date.fromordinal(month_start(index + 1).toordinal() - 1)
 
 
 def cohorts(conn: Connection, tenant_id: int, query: Query, now: datetime) -> dict[str, Any]:
@@ -206,20 +212,20 @@ def cohorts(conn: Connection, tenant_id: int, query: Query, now: datetime) -> di
     today = local_date(now, tz)
     end = params.day("end_date") or today
     start = params.day("start_date") or month_start(
-        max(month_index(end) - DEFAULT_COHORT_MONTHS + 1, month_index(date(1900, 1, 1)))
+        max(month_index(end) - DEFAULT_COHORT_MONTHS + 1, month_index(EARLIEST_DAY))
     )
     lo, hi = month_index(start), month_index(end)
     if start > end:
         params.problem("start_date", "invalid_range", "start_date must not be after end_date")
-    elif hi - lo + 1 > MAX_COHORT_MONTHS:
+    livemode = params.flag("livemode", True)
+    scope = filters(conn, tenant_id, params, livemode)
+    if hi - lo + 1 > MAX_COHORT_MONTHS:
         raise BillstatsError(
-            f"too many cohort months: at most {MAX_COHORT_MONTHS} from start_date to end_date",
+            f"the range has {hi - lo + 1} cohort months; at most {MAX_COHORT_MONTHS} are "
+            "allowed (choose a shorter range)",
             400,
             "too_many_buckets",
         )
-    currency = params.currency()
-    livemode = params.flag("livemode", True)
-    scope = catalog(conn, tenant_id, params)
     shown_hi = min(hi, month_index(today))  # no cohort or month after the current one
     rows: list[dict[str, Any]] = []
     overall: list[dict[str, Any]] = []
@@ -233,11 +239,11 @@ def cohorts(conn: Connection, tenant_id: int, query: Query, now: datetime) -> di
             month_start(lo),
             month_start(shown_hi),
             until,
-            cohort_metrics.Scope(livemode, currency, _include(conn, tenant_id, scope)),
+            cohort_metrics.Scope(livemode, scope.currency, _include(conn, tenant_id, scope)),
         )
         rows, overall = activity_render.cohorts(table)
     return {
-        "currency": currency or tenant.currency,
+        "currency": scope.currency or tenant.currency,
         "start_date": month_start(lo).isoformat(),
         "end_date": _month_end(hi).isoformat(),
         "livemode": livemode,
@@ -246,47 +252,35 @@ def cohorts(conn: Connection, tenant_id: int, query: Query, now: datetime) -> di
     }
 
 
-def _month_end(index: int) -> date:
-    return date.fromordinal(month_start(index + 1).toordinal() - 1)
-
-
 def customer_metrics(
     conn: Connection, tenant_id: int, customer_id: str, query: Query, now: datetime
 ) -> dict[str, Any]:
     """``GET /v1/customers/{id}/metrics``: the customer's MRR per bucket and currency, and its
-    movements in the range."""
+    movements in the range (the request as ``/v1/metrics`` parses it)."""
     params = Params(query, CUSTOMER_PARAMS)
+    params.check()  # a parameter given twice
     tz = tenants.get(conn, tenant_id).zone
     today = local_date(now, tz)
-    first, last = params.date_range(today)
-    interval = params.interval()
-    currency = params.currency()
-    livemode = params.flag("livemode", True)
-    params.check()
-    buckets = list(islice(bucket_days(first, last, interval), MAX_BUCKETS + 1))
-    if len(buckets) > MAX_BUCKETS:
-        raise BillstatsError(
-            f"too many buckets: at most {MAX_BUCKETS} {interval}s from start_date to end_date",
-            400,
-            "too_many_buckets",
-        )
+    asked = request_params.parse(params.values, today)
     name = _customer_name(conn, tenant_id, customer_id)
-    scope = catalog(conn, tenant_id, params)
-    history = customer_history(_history(conn, tenant_id, livemode, scope, now), customer_id)
-    shown, points = customer_series(history, tz, buckets, today, currency)
-    until = min(last, today)
+    scope = asked.filters
+    request_params.check(conn, tenant_id, scope)
+    buckets = list(bucket_days(asked.first, asked.last, asked.interval))
+    history = customer_history(_history(conn, tenant_id, scope, now), customer_id)
+    shown, points = customer_series(history, tz, buckets, today, scope.currency)
+    until = min(asked.last, today)
     moves: list[Activity] = (
-        activity_log(history, first, until, tz, LogFilter(currency=currency))
-        if first <= until
+        activity_log(history, asked.first, until, tz, LogFilter(currency=scope.currency))
+        if asked.first <= until
         else []
     )
     names = {customer_id: name}
     return {
         "customer": {"id": customer_id, "name": name},
-        "interval": interval,
-        "start_date": first.isoformat(),
-        "end_date": last.isoformat(),
-        "livemode": livemode,
+        "interval": asked.interval,
+        "start_date": asked.first.isoformat(),
+        "end_date": asked.last.isoformat(),
+        "livemode": scope.livemode,
         "currencies": shown,
         "entries": [activity_render.customer_point(p) for p in points],
         "movements": [activity_render.activity(a, names) for a in moves],
