@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from billstats.metrics import (
+    native_call_accounts,
     native_churn,
     native_flows,
     native_invoices,
@@ -12,6 +13,14 @@ from billstats.metrics import (
 )
 from billstats.metrics.registry import REGISTRY
 
-MODULES = (native_mrr, native_churn, native_trials, native_flows, native_invoices, native_usage)
+MODULES = (
+    native_mrr,
+    native_churn,
+    native_trials,
+    native_flows,
+    native_invoices,
+    native_usage,
+    native_call_accounts,
+)
 
 __all__ = ["MODULES", "REGISTRY"]
