@@ -25,7 +25,7 @@ from datetime import date, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from billstats.db import tables as t
 from billstats.metrics.calendar import local_date
@@ -85,9 +85,19 @@ class CohortTable:
         return self.revenue.get((cohort.month, index), Fraction(0))
 
 
+def _in_scope(tenant_id: int, scope: Scope) -> list[ColumnElement[bool]]:
+    p = t.payments
+    where = [p.c.tenant_id == tenant_id, p.c.status == SUCCEEDED, p.c.livemode.is_(scope.livemode)]
+    if scope.currency is not None:
+        where.append(p.c.currency == scope.currency)
+    return where
+
+
 def _payments(tenant_id: int, scope: Scope) -> Select[tuple[str, str, int, datetime, str | None]]:
+    """Succeeded payments in scope, with the subscription each is tied to (its own, else its
+    invoice's)."""
     p, i = t.payments, t.invoices
-    stmt = (
+    return (
         select(
             p.c.customer_id,
             p.c.currency,
@@ -96,15 +106,8 @@ def _payments(tenant_id: int, scope: Scope) -> Select[tuple[str, str, int, datet
             func.coalesce(p.c.subscription_id, i.c.subscription_id).label("subscription_id"),
         )
         .select_from(p.outerjoin(i, and_(i.c.tenant_id == p.c.tenant_id, i.c.id == p.c.invoice_id)))
-        .where(
-            p.c.tenant_id == tenant_id,
-            p.c.status == SUCCEEDED,
-            p.c.livemode.is_(scope.livemode),
-        )
+        .where(*_in_scope(tenant_id, scope))
     )
-    if scope.currency is not None:
-        stmt = stmt.where(p.c.currency == scope.currency)
-    return stmt
 
 
 def first_payments(
@@ -112,9 +115,12 @@ def first_payments(
 ) -> dict[str, datetime]:
     """Customer -> instant of its first succeeded payment in scope before ``until``."""
     p = t.payments
-    if scope.include is None:
-        base = _payments(tenant_id, scope).where(p.c.created_at < until).subquery()
-        query = select(base.c.customer_id, func.min(base.c.created_at)).group_by(base.c.customer_id)
+    if scope.include is None:  # one grouped query: a row per customer
+        query = (
+            select(p.c.customer_id, func.min(p.c.created_at))
+            .where(*_in_scope(tenant_id, scope), p.c.created_at < until)
+            .group_by(p.c.customer_id)
+        )
         return {row[0]: row[1] for row in conn.execute(query)}
     out: dict[str, datetime] = {}
     for row in conn.execute(_payments(tenant_id, scope).where(p.c.created_at < until)):
