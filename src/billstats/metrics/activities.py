@@ -100,11 +100,6 @@ def subscription_changes(
     return out
 
 
-def included_segments(history: MrrHistory) -> list[Segment]:
-    """The segments under the history's scope (live or test data, product)."""
-    return [s for segs in history.segments.values() for s in segs if history.scope.includes(s)]
-
-
 @dataclass(frozen=True)
 class LogFilter:
     """Which movements a log shows (None: no restriction)."""
@@ -128,7 +123,7 @@ def activity_log(
     if not moves:
         return []
     present = {m.customer_id for m in moves}
-    segments = [s for s in included_segments(history) if s.customer_id in present]
+    segments = [s for s in history.included() if s.customer_id in present]
     involved = subscription_changes(segments, tz)
     out = [
         Activity(

@@ -131,7 +131,7 @@ class Params:
         """``start_date``..``end_date``: by default the 30 days up to ``end_date`` (today)."""
         first, last = self.day("start_date"), self.day("end_date")
         if last is None:
-            last = max(today, first) if first is not None else today
+            last = today
         if first is None:
             first = max(EARLIEST_DAY, last - timedelta(days=DEFAULT_DAYS - 1))
         if first > last:
