@@ -31,7 +31,7 @@ from sqlalchemy import Connection, func, select
 from billstats.db import tables as t
 from billstats.metrics.calendar import day_start, each_day, local_date
 from billstats.metrics.native_support import Buckets, Money, covering
-from billstats.metrics.partner_queries import _account_ids, _day_number
+from billstats.metrics.partner_queries import account_ids, day_number
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.tally import Tally
 from billstats.money import MICROS
@@ -68,14 +68,14 @@ def account_groups(
     rows = (
         select(
             c.c.account_id,
-            _day_number(c.c.started_at, bounds).label("day_no"),
+            day_number(c.c.started_at, bounds).label("day_no"),
             c.c.currency,
             c.c.billed_seconds,
             c.c.cost,
         )
         .where(
             c.c.tenant_id == tenant_id,
-            c.c.account_id.in_(_account_ids(tenant_id, partner_id)),
+            c.c.account_id.in_(account_ids(tenant_id, partner_id)),
             c.c.started_at >= bounds[0],
             c.c.started_at < end,
         )

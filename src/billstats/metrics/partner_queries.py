@@ -38,7 +38,7 @@ def partner(conn: Connection, tenant_id: int, partner_id: str) -> dict[str, Any]
     return dict(row) if row else None
 
 
-def _account_ids(tenant_id: int, partner_id: str | None) -> Select[tuple[str]]:
+def account_ids(tenant_id: int, partner_id: str | None) -> Select[tuple[str]]:
     """The partner's accounts; every customer of the tenant when ``partner_id`` is None."""
     stmt = select(_cust.c.id).where(_cust.c.tenant_id == tenant_id)
     if partner_id is not None:
@@ -79,7 +79,7 @@ def wallet_balances(
     )
     stmt = select(w.c.currency, balance).where(
         w.c.tenant_id == tenant_id,
-        w.c.customer_id.in_(_account_ids(tenant_id, partner_id)),
+        w.c.customer_id.in_(account_ids(tenant_id, partner_id)),
         w.c.status == "active",
     )
     totals: dict[str, int] = {}
@@ -109,7 +109,7 @@ def call_instants(
     partner's accounts (every customer's when ``partner_id`` is None)."""
     stmt = select(func.min(_calls.c.started_at), func.max(_calls.c.started_at)).where(
         _calls.c.tenant_id == tenant_id,
-        _calls.c.account_id.in_(_account_ids(tenant_id, partner_id)),
+        _calls.c.account_id.in_(account_ids(tenant_id, partner_id)),
         _calls.c.started_at >= start,
         _calls.c.started_at < end,
     )
@@ -119,7 +119,7 @@ def call_instants(
     return row[0], row[1]
 
 
-def _day_number(started_at: ColumnElement[datetime], bounds: Sequence[datetime]) -> Any:
+def day_number(started_at: ColumnElement[datetime], bounds: Sequence[datetime]) -> Any:
     """The index i with bounds[i] <= started_at < bounds[i + 1], as a balanced CASE tree."""
 
     def tree(lo: int, hi: int) -> Any:
@@ -149,7 +149,7 @@ def call_groups(
         return []
     rows = (
         select(
-            _day_number(_calls.c.started_at, bounds).label("day_no"),
+            day_number(_calls.c.started_at, bounds).label("day_no"),
             _calls.c.direction,
             _calls.c.product,
             _calls.c.currency,
@@ -161,7 +161,7 @@ def call_groups(
             _calls.c.tenant_id == tenant_id,
             # IN (not a join): both databases then walk the (tenant, account, started_at) index
             # once per account, over the window only.
-            _calls.c.account_id.in_(_account_ids(tenant_id, partner_id)),
+            _calls.c.account_id.in_(account_ids(tenant_id, partner_id)),
             _calls.c.started_at >= bounds[0],
             _calls.c.started_at < end,
         )
