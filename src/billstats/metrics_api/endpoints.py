@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from billstats.metrics_api import service
@@ -32,8 +32,31 @@ Livemode = Annotated[str | None, Query(description="true (default) or false")]
 PartnerId = Annotated[str | None, Query(description="calls: only this partner's accounts")]
 
 
-def _params(**values: str | None) -> dict[str, str]:
-    return {name: value for name, value in values.items() if value is not None}
+def query_params(
+    start_date: StartDate = None,
+    end_date: EndDate = None,
+    interval: IntervalParam = None,
+    product_id: ProductId = None,
+    plan_id: PlanId = None,
+    currency: Currency = None,
+    livemode: Livemode = None,
+    partner_id: PartnerId = None,
+) -> dict[str, str]:
+    """The query parameters every metric takes (those given), for ``service.query``."""
+    given = {
+        "start_date": start_date,
+        "end_date": end_date,
+        "interval": interval,
+        "product_id": product_id,
+        "plan_id": plan_id,
+        "currency": currency,
+        "livemode": livemode,
+        "partner_id": partner_id,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
+Params = Annotated[dict[str, str], Depends(query_params)]
 
 
 @router.get(
@@ -46,29 +69,11 @@ def get_metrics(
     principal: Analytics,
     conn: ReadConn,
     now: Now,
+    params: Params,
     metrics: Annotated[str, Query(description="comma-separated metric names")] = "",
-    start_date: StartDate = None,
-    end_date: EndDate = None,
-    interval: IntervalParam = None,
-    product_id: ProductId = None,
-    plan_id: PlanId = None,
-    currency: Currency = None,
-    livemode: Livemode = None,
-    partner_id: PartnerId = None,
 ) -> Response:
     names = [n.strip() for n in metrics.split(",") if n.strip()]
-    params = _params(
-        start_date=start_date,
-        end_date=end_date,
-        interval=interval,
-        product_id=product_id,
-        plan_id=plan_id,
-        currency=currency,
-        livemode=livemode,
-        partner_id=partner_id,
-    )
-    body: dict[str, Any] = service.query(conn, principal.tenant_id, names, params, now)
-    return JSON(body)
+    return JSON(service.query(conn, principal.tenant_id, names, params, now))
 
 
 @router.get(
@@ -78,28 +83,6 @@ def get_metrics(
     summary="One native metric over calendar buckets",
 )
 def get_metric(
-    metric: str,
-    principal: Analytics,
-    conn: ReadConn,
-    now: Now,
-    start_date: StartDate = None,
-    end_date: EndDate = None,
-    interval: IntervalParam = None,
-    product_id: ProductId = None,
-    plan_id: PlanId = None,
-    currency: Currency = None,
-    livemode: Livemode = None,
-    partner_id: PartnerId = None,
+    metric: str, principal: Analytics, conn: ReadConn, now: Now, params: Params
 ) -> Response:
-    params = _params(
-        start_date=start_date,
-        end_date=end_date,
-        interval=interval,
-        product_id=product_id,
-        plan_id=plan_id,
-        currency=currency,
-        livemode=livemode,
-        partner_id=partner_id,
-    )
-    body: dict[str, Any] = service.query(conn, principal.tenant_id, [metric], params, now)
-    return JSON(body)
+    return JSON(service.query(conn, principal.tenant_id, [metric], params, now))
