@@ -236,6 +236,7 @@ def ndjson(records: list[dict[str, Any]]) -> bytes:
 @pytest.fixture
 def output_dir(request: pytest.FixtureRequest) -> Path:
     """A per-test folder under test-output/ for artefacts (screenshots, reports)."""
-    path = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
+    name: str = request.node.name
+    path = Path(__file__).resolve().parent.parent / "test-output" / name
     path.mkdir(parents=True, exist_ok=True)
     return path
