@@ -13,8 +13,10 @@ from billstats.db.dialect import write_transaction
 from billstats.errors import PayloadTooLarge
 from billstats.ingest import service
 from billstats.ingest.kinds import KINDS, Kind
+from billstats.ingest.schemas.common import ID_PATTERN
 from billstats.web.deps import Analytics, EngineDep, Ingest, ReadConn, SettingsDep
 from billstats.web.observability import count_ingested
+from billstats.web.openapi import json_response, native_errors
 from billstats.web.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -37,7 +39,85 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _body_schema(kind: Kind) -> dict[str, Any]:
     schema = kind.schema.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+# -- OpenAPI: path and query parameters (read from the request), response bodies ---------------
+
+_ID_PARAM = {"type": "string", "pattern": ID_PATTERN, "maxLength": 128}
+_KEY_PARAMS = {
+    "id": [{"name": "id", "in": "path", "required": True, "schema": _ID_PARAM}],
+    "fx": [
+        {"name": "currency", "in": "path", "required": True,
+         "schema": {"type": "string", "description": "ISO 4217 code"}},
+        {"name": "date", "in": "path", "required": True,
+         "schema": {"type": "string", "description": "YYYY-MM-DD"}},
+    ],
+}  # fmt: skip
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _record_schema(kind: Kind) -> dict[str, Any]:
+    keys = ["id"] if kind.key_cols == ("id",) else ["currency", "date"]
+    return {
+        "type": "object",
+        "description": f"one of {kind.name} as stored (money as decimal strings)",
+        "required": keys,
+        "properties": {k: {"type": "string"} for k in keys},
+    }
+
+
+def _list_params(kind: Kind) -> list[dict[str, Any]]:
+    def query(name: str, schema: dict[str, Any], text: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema,
+                "description": text}  # fmt: skip
+
+    params = [
+        query("limit", {"type": "integer", "minimum": 1, "maximum": service.MAX_PAGE},
+              f"records per page (default {service.DEFAULT_PAGE})"),
+        query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+    ]  # fmt: skip
+    if kind.time_column is not None:
+        params += [
+            query("since", {"type": "string"}, f"{kind.time_column} at or after (ISO 8601)"),
+            query("until", {"type": "string"}, f"{kind.time_column} before (ISO 8601)"),
+        ]
+    params += [query(f, {"type": "string", "maxLength": 128}, "equal to") for f in kind.filters]
+    return params
+
+
+def _openapi_put(kind: Kind) -> dict[str, Any]:
+    out = {"type": "object", "required": ["result", "data"], "properties": {
+        "result": {"type": "string", "enum": ["created", "updated", "unchanged"]},
+        "data": _record_schema(kind),
+    }}  # fmt: skip
+    return {
+        "parameters": _KEY_PARAMS["id" if kind.key_cols == ("id",) else "fx"],
+        "requestBody": _body_schema(kind),
+        "responses": {
+            "200": json_response(out, "updated or unchanged"),
+            "201": json_response(out, "created"),
+        },
+    }
+
+
+def _openapi_get(kind: Kind) -> dict[str, Any]:
+    return {
+        "parameters": _KEY_PARAMS["id" if kind.key_cols == ("id",) else "fx"],
+        "responses": {"200": json_response(_record_schema(kind), "the record")},
+    }
+
+
+def _openapi_list(kind: Kind) -> dict[str, Any]:
+    page = {"type": "object", "required": ["data", "has_more", "next_cursor"], "properties": {
+        "data": {"type": "array", "items": _record_schema(kind)},
+        "has_more": {"type": "boolean"},
+        "next_cursor": _NULLABLE_STR,
+    }}  # fmt: skip
+    return {
+        "parameters": _list_params(kind),
+        "responses": {"200": json_response(page, "one page, in key order")},
+    }
 
 
 def _add_kind_routes(kind: Kind) -> None:
@@ -72,7 +152,8 @@ def _add_kind_routes(kind: Kind) -> None:
         methods=["PUT"],
         name=f"put_{name}",
         summary=f"Create or update one of {name}",
-        openapi_extra=_body_schema(kind),
+        openapi_extra=_openapi_put(kind),
+        responses=native_errors(400, 409, 413, 422),
         response_class=JSON,
     )
     router.add_api_route(
@@ -81,6 +162,8 @@ def _add_kind_routes(kind: Kind) -> None:
         methods=["GET"],
         name=f"get_{name}",
         summary=f"Read one of {name}",
+        openapi_extra=_openapi_get(kind),
+        responses=native_errors(404, 422),
         response_class=JSON,
     )
     router.add_api_route(
@@ -89,6 +172,8 @@ def _add_kind_routes(kind: Kind) -> None:
         methods=["GET"],
         name=f"list_{name}",
         summary=f"List {name} (cursor pagination, filters)",
+        openapi_extra=_openapi_list(kind),
+        responses=native_errors(400),
         response_class=JSON,
     )
 
@@ -97,9 +182,25 @@ for _kind in KINDS.values():
     _add_kind_routes(_kind)
 
 
-@router.get("/subscriptions/{sub_id}/history", response_class=JSON)
+_HISTORY = {"type": "object", "required": ["data"], "properties": {
+    "data": {"type": "array", "items": _record_schema(KINDS["subscriptions"])},
+}}  # fmt: skip
+
+
+@router.get(
+    "/subscriptions/{sub_id}/history",
+    response_class=JSON,
+    summary="Every version of a subscription, oldest first",
+    responses={200: json_response(_HISTORY, "the versions"), **native_errors(404)},
+)
 def subscription_history(sub_id: str, principal: Analytics, conn: ReadConn) -> JSON:
     return JSON(service.history(conn, principal.tenant_id, KINDS["subscriptions"], sub_id))
+
+
+_IMPORT_EXAMPLE = (
+    '{"kind": "customers", "data": {"id": "cus_1", "name": "Ada", '
+    '"created_at": "2025-01-02T03:04:05Z"}}\n'
+)
 
 
 class ImportSummary(BaseModel):
@@ -111,6 +212,8 @@ class ImportSummary(BaseModel):
 @router.post(
     "/import",
     response_class=JSON,
+    response_model=ImportSummary,
+    responses=native_errors(400, 413, 422),
     summary="Bulk import NDJSON, all-or-nothing",
     openapi_extra={
         "requestBody": {
@@ -120,6 +223,7 @@ class ImportSummary(BaseModel):
                     "schema": {
                         "type": "string",
                         "description": 'one {"kind": ..., "data": {...}} per line',
+                        "example": _IMPORT_EXAMPLE,
                     }
                 }
             },

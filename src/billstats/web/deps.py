@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
 
 from billstats.auth import service as auth_service
@@ -43,9 +44,18 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+# Documents the API keys in OpenAPI (security scheme "ApiKey"); the header is parsed below.
+_api_key_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key: `Authorization: Bearer <key_id>.<secret>`",
+)
+
+
 def bearer_principal(
     engine: EngineDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Security(_api_key_scheme)] = None,
 ) -> Principal:
     key_id, secret = auth_service.parse_bearer(authorization)
     with read_transaction(engine) as conn:
