@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from billstats.metrics_api import activity_service
 from billstats.metrics_api.activity_cursor import cursor_key
+from billstats.metrics_api.schemas import ERRORS
 from billstats.web.deps import Analytics, EngineDep, Now, ReadConn, SettingsDep
 from billstats.web.responses import JSON
 
@@ -40,20 +41,37 @@ _DOC: dict[str, str] = {
 }
 
 
-def _openapi(names: tuple[str, ...]) -> dict[str, Any]:
+def _openapi(names: tuple[str, ...], body: dict[str, Any], csv: bool = False) -> dict[str, Any]:
+    content: dict[str, Any] = {"application/json": {"schema": body}}
+    if csv:
+        content["text/csv"] = {"schema": {"type": "string"}}
     return {
         "parameters": [
             {"name": n, "in": "query", "required": False, "schema": {"type": "string"},
              "description": _DOC[n]}
             for n in names
-        ]
+        ],
+        "responses": {"200": {"description": "Successful Response", "content": content}},
     }  # fmt: skip
+
+
+def _object(*required: str) -> dict[str, Any]:
+    return {"type": "object", "required": list(required)}
+
+
+_ACTIVITIES = _object("start_date", "end_date", "livemode", "data", "has_more", "next_cursor")
+_COHORTS = _object("currency", "start_date", "end_date", "livemode", "cohorts", "all_cohorts")
+_CUSTOMER = _object(
+    "customer", "interval", "start_date", "end_date", "livemode", "currencies", "entries",
+    "movements",
+)  # fmt: skip
 
 
 @router.get(
     "/metrics/activities",
     summary="The MRR movement log (cursor-paginated; CSV with format=csv)",
-    openapi_extra=_openapi(activity_service.ACTIVITY_PARAMS),
+    openapi_extra=_openapi(activity_service.ACTIVITY_PARAMS, _ACTIVITIES, csv=True),
+    responses=ERRORS,
 )
 def activities(
     request: Request, principal: Analytics, conn: ReadConn, now: Now, key: CursorKey
@@ -73,7 +91,8 @@ def activities(
 @router.get(
     "/metrics/cohorts",
     summary="Monthly cohorts by first payment: customer and revenue retention",
-    openapi_extra=_openapi(activity_service.COHORT_PARAMS),
+    openapi_extra=_openapi(activity_service.COHORT_PARAMS, _COHORTS),
+    responses=ERRORS,
 )
 def cohorts(request: Request, principal: Analytics, conn: ReadConn, now: Now) -> JSON:
     query = request.query_params.multi_items()
@@ -83,7 +102,8 @@ def cohorts(request: Request, principal: Analytics, conn: ReadConn, now: Now) ->
 @router.get(
     "/customers/{customer_id}/metrics",
     summary="One customer's MRR history per currency and its movements",
-    openapi_extra=_openapi(activity_service.CUSTOMER_PARAMS),
+    openapi_extra=_openapi(activity_service.CUSTOMER_PARAMS, _CUSTOMER),
+    responses=ERRORS,
 )
 def customer_metrics(
     customer_id: str, request: Request, principal: Analytics, conn: ReadConn, now: Now

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from billstats.web.openapi import error_responses
+
 
 class Summary(BaseModel):
     current: Any = Field(description="the headline field over the whole range")
@@ -48,13 +50,14 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse, "description": text}
-    for code, text in [
-        (400, "bad dates, interval, currency or livemode; too many buckets"),
-        (401, "missing or invalid API key"),
-        (403, "the key lacks analytics:read"),
-        (404, "unknown metric, product, plan or partner"),
-        (422, "a needed exchange rate is missing"),
-    ]
-}
+ERRORS = error_responses(
+    ErrorResponse,
+    [400, 401, 403, 404, 422],
+    descriptions={
+        400: "bad dates, interval, currency, livemode, limit or cursor; too many buckets",
+        401: "missing or invalid API key",
+        403: "the key lacks analytics:read",
+        404: "unknown metric, customer, product, plan or partner",
+        422: "a needed exchange rate is missing",
+    },
+)

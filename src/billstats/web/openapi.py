@@ -43,21 +43,23 @@ def error_responses(
     *,
     media_type: str = "application/json",
     descriptions: dict[int, str] | None = None,
+    models: dict[int, type[BaseModel] | dict[str, Any]] | None = None,
 ) -> Responses:
-    """``responses=`` for a route: ``model`` (a pydantic model or a JSON Schema) for each code,
-    plus 429 and 503."""
+    """``responses=`` for a route: ``model`` (a pydantic model or a JSON Schema) for each code
+    (``models`` for those in another shape), plus 429 and 503."""
     out: Responses = {}
     for code in sorted({*codes, *ALWAYS}):
         text = (descriptions or {}).get(code) or DESCRIPTIONS[code]
         entry: dict[str, Any] = {"description": text}
-        if isinstance(model, dict):
-            entry["content"] = {media_type: {"schema": model}}
+        shape = (models or {}).get(code, model)
+        if isinstance(shape, dict):
+            entry["content"] = {media_type: {"schema": shape}}
         elif media_type != "application/json":
-            schema = model.model_json_schema()
+            schema = shape.model_json_schema()
             assert "$defs" not in schema, "inline models only for other media types"
             entry["content"] = {media_type: {"schema": schema}}
         else:
-            entry["model"] = model
+            entry["model"] = shape
         if code in ALWAYS:
             entry["headers"] = RETRY_AFTER
         out[code] = entry

@@ -10,8 +10,15 @@ from billstats.auth import oauth
 from billstats.surfaces.devkit import service
 from billstats.surfaces.devkit.deps import TOKEN_PATH, AccessKey, Reader, TokenForm
 from billstats.surfaces.devkit.errors import NO_STORE
-from billstats.surfaces.devkit.schemas import AccessTokenResponse, PaymentStats
+from billstats.surfaces.devkit.schemas import (
+    AccessTokenResponse,
+    Detail,
+    DetailOrValidation,
+    OAuthErrorResponse,
+    PaymentStats,
+)
 from billstats.web.deps import Now, ReadConn
+from billstats.web.openapi import error_responses
 from billstats.web.responses import JSON
 
 router = APIRouter(tags=["devkit"])
@@ -42,6 +49,15 @@ _TOKEN_FORM = {
     response_model=AccessTokenResponse,
     summary="Get an access token (OAuth2 client credentials)",
     openapi_extra=_TOKEN_FORM,
+    responses=error_responses(
+        OAuthErrorResponse,
+        [400, 401],
+        descriptions={
+            400: "invalid_request, unsupported_grant_type or invalid_scope",
+            401: "invalid_client: unknown client or wrong secret",
+        },
+        models={429: Detail, 503: Detail},
+    ),
 )
 def token(form: TokenForm, conn: ReadConn, key: AccessKey) -> JSON:
     grant = oauth.issue_token(conn, key, form)
@@ -51,6 +67,16 @@ def token(form: TokenForm, conn: ReadConn, key: AccessKey) -> JSON:
 @router.get(
     "/api/v1/payments/stats",
     response_model=PaymentStats,
+    responses=error_responses(
+        Detail,
+        [401, 403, 422],
+        descriptions={
+            401: "missing, invalid or expired access token",
+            403: "the token lacks analytics:read",
+            422: "an invalid parameter, or a needed exchange rate is missing",
+        },
+        models={422: DetailOrValidation},
+    ),
     summary="Get Payment Statistics",
 )
 def payment_stats(

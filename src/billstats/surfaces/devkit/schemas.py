@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -26,3 +28,22 @@ class AccessTokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int = Field(description="Seconds until the token expires")
+
+
+class Detail(BaseModel):
+    """An error: ``{"detail": "<message>"}``."""
+
+    detail: str
+
+
+class DetailOrValidation(BaseModel):
+    """A 422: FastAPI's validation errors (a list), or a message (a missing exchange rate)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+class OAuthErrorResponse(BaseModel):
+    """A token request's error (RFC 6749 section 5.2)."""
+
+    error: str
+    error_description: str

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from billstats.surfaces.fynn import service
+from billstats.surfaces.fynn.errors import MEDIA_TYPE
 from billstats.surfaces.fynn.schemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -15,18 +16,21 @@ from billstats.surfaces.fynn.schemas import (
     parse_query,
 )
 from billstats.web.deps import Analytics, Now, ReadConn
+from billstats.web.openapi import error_responses
 from billstats.web.responses import JSON
 
 router = APIRouter(include_in_schema=True, tags=["fynn"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem7807, "description": text, "content": {"application/problem+json": {}}}
-    for code, text in [
-        (400, "invalid query parameters"),
-        (401, "missing or invalid credentials"),
-        (403, "the key lacks analytics:read"),
-    ]
-}
+_ERRORS = error_responses(
+    Problem7807,
+    [400, 401, 403, 422],
+    media_type=MEDIA_TYPE,
+    descriptions={
+        400: "invalid query parameters (violations name each)",
+        403: "the key lacks analytics:read",
+        422: "a needed exchange rate is missing",
+    },
+)
 
 
 @router.get(

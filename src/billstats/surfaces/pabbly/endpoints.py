@@ -9,19 +9,20 @@ from billstats.surfaces.pabbly import service
 from billstats.surfaces.pabbly.deps import Reader
 from billstats.surfaces.pabbly.schemas import ErrorResponse, StatsRequest, StatsResponse
 from billstats.web.deps import Now, ReadConn
+from billstats.web.openapi import error_responses
 
 router = APIRouter(include_in_schema=True, tags=["pabbly"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse, "description": text}
-    for code, text in [
-        (400, "bad interval, dates or body"),
-        (401, "missing or invalid credentials"),
-        (403, "the key lacks analytics:read"),
-        (404, "unknown product"),
-        (422, "a needed exchange rate is missing"),
-    ]
-}
+_ERRORS = error_responses(
+    ErrorResponse,
+    [400, 401, 403, 404, 422],
+    descriptions={
+        400: "bad interval, dates or body",
+        403: "the key lacks analytics:read",
+        404: "unknown product",
+        422: "a needed exchange rate is missing",
+    },
+)
 
 
 @router.post(

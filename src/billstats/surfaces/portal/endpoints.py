@@ -20,8 +20,10 @@ from billstats.surfaces.portal.schemas import (
     PortalDetail,
     PortalTokenRequest,
     PortalTokenResponse,
+    PortalValidation,
 )
 from billstats.web.deps import Admin, Now, ReadConn
+from billstats.web.openapi import error_responses, native_errors
 from billstats.web.responses import JSON
 
 router = APIRouter(include_in_schema=True)
@@ -34,7 +36,15 @@ router = APIRouter(include_in_schema=True)
     response_class=JSON,
     responses={
         200: {"model": PortalDashboardSummaryResponse, "description": "Successful Response"},
-        401: {"model": PortalDetail, "description": "Invalid or expired portal token"},
+        **error_responses(
+            PortalDetail,
+            [401, 422],
+            descriptions={
+                401: "Invalid or expired portal token",
+                422: "an invalid parameter, or a needed exchange rate is missing",
+            },
+            models={422: PortalValidation},
+        ),
     },
 )
 def dashboard_summary(principal: PortalCustomer, now: Now, conn: ReadConn) -> JSON:
@@ -47,7 +57,10 @@ def dashboard_summary(principal: PortalCustomer, now: Now, conn: ReadConn) -> JS
     tags=["portal"],
     summary="Issue a portal token for a customer",
     response_class=JSON,
-    responses={200: {"model": PortalTokenResponse, "description": "The token and its URL"}},
+    responses={
+        200: {"model": PortalTokenResponse, "description": "The token and its URL"},
+        **native_errors(404, 422),
+    },
 )
 def create_portal_token(
     customer_id: str,

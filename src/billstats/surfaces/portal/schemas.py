@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,6 +71,12 @@ class PortalDashboardSummaryResponse(BaseModel):
 
 class PortalDetail(BaseModel):
     detail: str
+
+
+class PortalValidation(BaseModel):
+    """A 422 (``surfaces/portal/errors.py``): ``{"detail": [{"loc", "msg", "type"}]}``."""
+
+    detail: list[dict[str, Any]]
 
 
 class PortalTokenRequest(BaseModel):

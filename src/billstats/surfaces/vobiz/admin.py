@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from billstats.auth import partner_credentials
 from billstats.web.deps import Admin, ReadConn, WriteConn
+from billstats.web.openapi import native_errors
 from billstats.web.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["partner credentials"])
+
+
+class PartnerCredential(BaseModel):
+    auth_id: str
+    tenant_id: int
+    partner_id: str
+    created_at: str
+    revoked_at: str | None
+
+
+class IssuedCredential(PartnerCredential):
+    token: str
+
+
+class CredentialList(BaseModel):
+    data: list[PartnerCredential]
+
+
+class Revoked(BaseModel):
+    auth_id: str
+    revoked: bool
+    revoked_at: str
 
 
 @router.post(
     "/partners/{partner_id}/credentials",
     response_class=JSON,
     status_code=201,
+    response_model=IssuedCredential,
+    responses=native_errors(404),
     summary="Issue an X-Auth-ID / X-Auth-Token pair for a partner (the token is shown once)",
 )
 def create_credentials(partner_id: str, principal: Admin, conn: WriteConn) -> JSON:
@@ -24,6 +50,8 @@ def create_credentials(partner_id: str, principal: Admin, conn: WriteConn) -> JS
 @router.get(
     "/partners/{partner_id}/credentials",
     response_class=JSON,
+    response_model=CredentialList,
+    responses=native_errors(404),
     summary="List a partner's credentials (never their tokens)",
 )
 def list_credentials(partner_id: str, principal: Admin, conn: ReadConn) -> JSON:
@@ -34,6 +62,8 @@ def list_credentials(partner_id: str, principal: Admin, conn: ReadConn) -> JSON:
 @router.delete(
     "/partners/{partner_id}/credentials/{auth_id}",
     response_class=JSON,
+    response_model=Revoked,
+    responses=native_errors(404),
     summary="Revoke a partner credential at once",
 )
 def revoke_credentials(partner_id: str, auth_id: str, principal: Admin, conn: WriteConn) -> JSON:
