@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,32 +25,83 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running server: its base URL and the process id of uvicorn (the master process when
+    it runs several workers)."""
+
+    url: str
+    pid: int
+
+    def pids(self) -> list[int]:
+        """uvicorn and every process below it (the workers, with ``--workers``)."""
+        return [self.pid, *_descendants(self.pid)]
+
+    def peak_rss_bytes(self) -> int:
+        """The sum over :meth:`pids` of each process's peak resident set size (``VmHWM``)."""
+        return sum(_status_kib(pid, "VmHWM") for pid in self.pids()) * 1024
+
+    def rss_bytes(self) -> int:
+        """The sum over :meth:`pids` of each process's current resident set size."""
+        return sum(_status_kib(pid, "VmRSS") for pid in self.pids()) * 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            out += [int(child), *_descendants(int(child))]
+    return out
+
+
+def _status_kib(pid: int, field: str) -> int:
+    """A ``kB`` field of ``/proc/<pid>/status`` (0 when the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 @contextmanager
-def running_server(database_url: str) -> Iterator[str]:
+def server_process(
+    database_url: str, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """``uvicorn billstats.app:create_app`` in a subprocess (as deployed, access log included);
-    yields its base URL.  The server's log goes to a temporary file, shown if it fails to start."""
+    yields it once ``/healthz`` answers.  The server's log goes to a temporary file, shown if it
+    fails to start."""
     port = _free_port()
-    env = {**os.environ, "BILLSTATS_DATABASE_URL": database_url}
+    environment = {**os.environ, **(env or {}), "BILLSTATS_DATABASE_URL": database_url}
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "billstats.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--http",
-            "h11",  # as `billstats serve` (httptools drops bodies sent with Upgrade: h2c)
-        ],
-        env=env,
-        stderr=log,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "billstats.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--http",
+        "h11",  # as `billstats serve` (httptools drops bodies sent with Upgrade: h2c)
+    ]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    proc = subprocess.Popen(command, env=environment, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -63,7 +115,7 @@ def running_server(database_url: str) -> Iterator[str]:
                 log.seek(0)
                 raise RuntimeError(f"the server did not start:\n{log.read().decode()[-4000:]}")
             time.sleep(0.1)
-        yield base_url
+        yield Server(base_url, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -72,6 +124,13 @@ def running_server(database_url: str) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@contextmanager
+def running_server(database_url: str) -> Iterator[str]:
+    """The base URL of :func:`server_process` (one worker)."""
+    with server_process(database_url) as server:
+        yield server.url
 
 
 def http_import(base_url: str, token: str, path: Path) -> tuple[dict[str, Any], float]:
