@@ -36,10 +36,25 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/X"}`` replaced by X (the models nest, never
+    recursively), so the request body is a self-contained schema."""
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {**_inline(defs[ref.removeprefix("#/$defs/")], defs), **rest}
+    return {k: _inline(v, defs) for k, v in node.items()}
+
+
 def _body_schema(kind: Kind) -> dict[str, Any]:
-    schema = kind.schema.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+    schema = kind.schema.model_json_schema()
+    defs = schema.pop("$defs", {})
+    body = _inline(schema, defs)
+    return {"required": True, "content": {"application/json": {"schema": body}}}
 
 
 # -- OpenAPI: path and query parameters (read from the request), response bodies ---------------
@@ -48,10 +63,10 @@ _ID_PARAM = {"type": "string", "pattern": ID_PATTERN, "maxLength": 128}
 _KEY_PARAMS = {
     "id": [{"name": "id", "in": "path", "required": True, "schema": _ID_PARAM}],
     "fx": [
-        {"name": "currency", "in": "path", "required": True,
-         "schema": {"type": "string", "description": "ISO 4217 code"}},
-        {"name": "date", "in": "path", "required": True,
-         "schema": {"type": "string", "description": "YYYY-MM-DD"}},
+        {"name": "currency", "in": "path", "required": True, "description": "ISO 4217 code",
+         "schema": {"type": "string", "pattern": "^[A-Za-z]{3}$"}},
+        {"name": "date", "in": "path", "required": True, "description": "YYYY-MM-DD",
+         "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}},
     ],
 }  # fmt: skip
 _NULLABLE_STR = {"type": ["string", "null"]}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import Response
 
+from billstats.metrics.registry import INTERVALS, REGISTRY
 from billstats.metrics_api import service
 from billstats.metrics_api.schemas import ERRORS, MetricsResponse, SeveralResponse
 from billstats.web.deps import Analytics, Now, ReadConn
@@ -16,11 +17,24 @@ router = APIRouter(prefix="/v1", tags=["metrics"])
 
 StartDate = Annotated[
     str | None,
-    Query(description="YYYY-MM-DD, inclusive, tenant zone (default: end_date - 29 days)"),
+    Query(
+        description="YYYY-MM-DD, inclusive, tenant zone (default: end_date - 29 days)",
+        json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    ),
 ]
-EndDate = Annotated[str | None, Query(description="YYYY-MM-DD, inclusive (default: today)")]
+EndDate = Annotated[
+    str | None,
+    Query(
+        description="YYYY-MM-DD, inclusive (default: today)",
+        json_schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    ),
+]
 IntervalParam = Annotated[
-    str | None, Query(description="day | week (Monday first) | month | quarter | year; default day")
+    str | None,
+    Query(
+        description="day | week (Monday first) | month | quarter | year; default day",
+        json_schema_extra={"enum": list(INTERVALS)},
+    ),
 ]
 ProductId = Annotated[str | None, Query(description="only this product's records")]
 PlanId = Annotated[str | None, Query(description="only this plan's records")]
@@ -28,7 +42,10 @@ Currency = Annotated[
     str | None,
     Query(description="only records in this currency, unconverted (default: all, converted)"),
 ]
-Livemode = Annotated[str | None, Query(description="true (default) or false")]
+Livemode = Annotated[
+    str | None,
+    Query(description="true (default) or false", json_schema_extra={"enum": ["true", "false"]}),
+]
 PartnerId = Annotated[str | None, Query(description="calls: only this partner's accounts")]
 
 
@@ -70,7 +87,13 @@ def get_metrics(
     conn: ReadConn,
     now: Now,
     params: Params,
-    metrics: Annotated[str, Query(description="comma-separated metric names")] = "",
+    metrics: Annotated[
+        str,
+        Query(
+            description=f"comma-separated metric names: {', '.join(sorted(REGISTRY))}",
+            examples=["mrr,arr,customers"],
+        ),
+    ] = "",
 ) -> Response:
     names = [n.strip() for n in metrics.split(",") if n.strip()]
     return JSON(service.query(conn, principal.tenant_id, names, params, now))
@@ -83,6 +106,10 @@ def get_metrics(
     summary="One native metric over calendar buckets",
 )
 def get_metric(
-    metric: str, principal: Analytics, conn: ReadConn, now: Now, params: Params
+    metric: Annotated[str, Path(json_schema_extra={"enum": sorted(REGISTRY)})],
+    principal: Analytics,
+    conn: ReadConn,
+    now: Now,
+    params: Params,
 ) -> Response:
     return JSON(service.query(conn, principal.tenant_id, [metric], params, now))

@@ -18,10 +18,19 @@ class StatsRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    product_id: StrictStr = Field(description="A product id, or `all` for every product.")
-    interval: StrictStr = Field(description=f"One of: {', '.join(INTERVALS)}.")
-    start_date: StrictStr | None = Field(None, description="YYYY-MM-DD, with `custom` only.")
-    end_date: StrictStr | None = Field(None, description="YYYY-MM-DD (included), with `custom`.")
+    product_id: StrictStr = Field(
+        description="A product id, or `all` for every product.", examples=["all"]
+    )
+    interval: StrictStr = Field(
+        description=f"One of: {', '.join(INTERVALS)}.",
+        json_schema_extra={"enum": list(INTERVALS)},
+    )
+    start_date: StrictStr | None = Field(
+        None, description="YYYY-MM-DD, with `custom` only.", examples=["2024-01-01"]
+    )
+    end_date: StrictStr | None = Field(
+        None, description="YYYY-MM-DD (included), with `custom`.", examples=["2024-01-31"]
+    )
 
 
 class Stats(BaseModel):

@@ -59,7 +59,7 @@ def dashboard_summary(principal: PortalCustomer, now: Now, conn: ReadConn) -> JS
     response_class=JSON,
     responses={
         200: {"model": PortalTokenResponse, "description": "The token and its URL"},
-        **native_errors(404, 422),
+        **native_errors(400, 404, 422),
     },
 )
 def create_portal_token(
