@@ -29,8 +29,11 @@ class Settings:
     # SQLite durability: NORMAL survives a crash of the process (what WAL guarantees for every
     # committed transaction); FULL also survives a power cut at some cost per commit.
     sqlite_synchronous: str = "NORMAL"
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 10 * 1024 * 1024  # a PUT body
     max_ndjson_line_bytes: int = 1024 * 1024
+    # POST /v1/import: the body (spooled to disk, never held in memory) and its records.
+    max_import_bytes: int = 1024 * 1024 * 1024
+    max_import_records: int = 10_000_000
     import_chunk_size: int = 5000
     # Signs access tokens (OAuth2) and portal tokens.  None: a random key is generated on first
     # use and kept in the database (table server_secrets), so tokens survive restarts.

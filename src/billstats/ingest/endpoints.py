@@ -10,30 +10,17 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from billstats.db.dialect import write_transaction
-from billstats.errors import PayloadTooLarge
 from billstats.ingest import service
+from billstats.ingest.files import bounded_lines
 from billstats.ingest.kinds import KINDS, Kind
 from billstats.ingest.schemas.common import ID_PATTERN
 from billstats.web.deps import Analytics, EngineDep, Ingest, ReadConn, SettingsDep
+from billstats.web.limits import read_capped, stream_capped
 from billstats.web.observability import count_ingested
 from billstats.web.openapi import json_response, native_errors
 from billstats.web.responses import JSON
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
-
-MAX_IMPORT_RECORDS = 10_000_000
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-    return bytes(body)
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -142,7 +129,7 @@ def _add_kind_routes(kind: Kind) -> None:
     async def put(
         request: Request, principal: Ingest, settings: SettingsDep, engine: EngineDep
     ) -> JSON:
-        body = await _read_body(request, settings.max_body_bytes)
+        body = await read_capped(request, settings.max_body_bytes)
         key = service.key_from_path(kind, dict(request.path_params))
 
         def run() -> dict[str, Any]:
@@ -248,21 +235,23 @@ class ImportSummary(BaseModel):
 async def bulk_import(
     request: Request, principal: Ingest, settings: SettingsDep, engine: EngineDep
 ) -> JSON:
-    # Spool to disk (not memory) while receiving, then import in one transaction.
+    # Spool to disk (not memory) while receiving, up to the cap; then import in one transaction,
+    # reading at most one (capped) line at a time.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
-        async for chunk in request.stream():
+        async for chunk in stream_capped(request, settings.max_import_bytes):
             spool.write(chunk)
         spool.seek(0)
+        line_cap = settings.max_ndjson_line_bytes
 
         def run() -> dict[str, Any]:
             with write_transaction(engine) as conn:
                 return service.import_records(
                     conn,
                     principal.tenant_id,
-                    service.iter_ndjson(spool, settings.max_ndjson_line_bytes),
+                    service.iter_ndjson(bounded_lines(spool, line_cap), line_cap),
                     chunk_size=settings.import_chunk_size,
-                    max_records=MAX_IMPORT_RECORDS,
+                    max_records=settings.max_import_records,
                 )
 
         summary = await run_in_threadpool(run)

@@ -83,7 +83,7 @@ def import_file(
             assert source.kind is not None
             records: Iterator[Record] = iter_csv(stream, source.kind, max_line_bytes)
         else:
-            records = iter_ndjson(_bounded_lines(stream, max_line_bytes), max_line_bytes)
+            records = iter_ndjson(bounded_lines(stream, max_line_bytes), max_line_bytes)
         return import_records(conn, tenant_id, records, chunk_size=chunk_size)
 
 
@@ -147,7 +147,7 @@ def _open(source: Source, progress: Progress | None) -> Iterator[IO[bytes]]:
         progress(total, total)
 
 
-def _bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes]:
+def bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes]:
     """Lines of at most ``max_bytes`` (+1, so that a longer one is recognised and reported);
     the rest of an overlong line is skipped without holding it in memory."""
     readline = stream.readline
@@ -173,7 +173,7 @@ def iter_csv(
     """(line, {"kind", "data"}, problem) per CSV row: header = field names, empty cell = absent."""
     if csv.field_size_limit() < max_line_bytes:
         csv.field_size_limit(max_line_bytes)
-    lines = _decoded(_bounded_lines(stream, max_line_bytes), max_line_bytes)
+    lines = _decoded(bounded_lines(stream, max_line_bytes), max_line_bytes)
     reader = csv.reader(lines)
     line = 1
     header: list[str] | None = None

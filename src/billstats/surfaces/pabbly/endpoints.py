@@ -9,15 +9,20 @@ from billstats.surfaces.pabbly import service
 from billstats.surfaces.pabbly.deps import Reader
 from billstats.surfaces.pabbly.schemas import ErrorResponse, StatsRequest, StatsResponse
 from billstats.web.deps import Now, ReadConn
+from billstats.web.limits import SMALL_JSON_BYTES, capped_route
 from billstats.web.openapi import error_responses
 
-router = APIRouter(include_in_schema=True, tags=["pabbly"])
+# The body is a few fields: read at most 64 KiB of it (413 beyond).
+router = APIRouter(
+    include_in_schema=True, tags=["pabbly"], route_class=capped_route(SMALL_JSON_BYTES)
+)
 
 _ERRORS = error_responses(
     ErrorResponse,
-    [400, 401, 403, 404, 422],
+    [400, 401, 403, 404, 413, 422],
     descriptions={
         400: "bad interval, dates or body",
+        413: "the body is over 64 KiB",
         403: "the key lacks analytics:read",
         404: "unknown product",
         422: "a needed exchange rate is missing",

@@ -23,10 +23,12 @@ from billstats.surfaces.portal.schemas import (
     PortalValidation,
 )
 from billstats.web.deps import Admin, Now, ReadConn
+from billstats.web.limits import SMALL_JSON_BYTES, capped_route
 from billstats.web.openapi import error_responses, native_errors
 from billstats.web.responses import JSON
 
-router = APIRouter(include_in_schema=True)
+# Bodies (of the token request) are a few bytes: read at most 64 KiB (413 beyond).
+router = APIRouter(include_in_schema=True, route_class=capped_route(SMALL_JSON_BYTES))
 
 
 @router.get(
@@ -59,7 +61,7 @@ def dashboard_summary(principal: PortalCustomer, now: Now, conn: ReadConn) -> JS
     response_class=JSON,
     responses={
         200: {"model": PortalTokenResponse, "description": "The token and its URL"},
-        **native_errors(400, 404, 422),
+        **native_errors(400, 404, 413, 422),
     },
 )
 def create_portal_token(
