@@ -97,10 +97,10 @@ def partner_analytics(
     parts: dict[str, Tally] = defaultdict(Tally)
     days: dict[date, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for day, r in rows:
-        cost = Fraction(r.cost)
+        cost = Fraction(int(r.cost))  # (PostgreSQL sums bigint as numeric)
         if r.currency != currency:
-            cost = conv.convert(r.cost, r.currency, day) / conv.rate(currency, day)
-        figures = (r.calls, r.calls if r.answered else 0, r.seconds, cost)
+            cost = conv.convert(int(r.cost), r.currency, day) / conv.rate(currency, day)
+        figures = (r.calls, r.calls if r.answered else 0, int(r.seconds), cost)
         total.add(*figures)
         parts[f"traffic.{r.direction}"].add(*figures)
         parts[f"by_product.{r.product}"].add(*figures)
@@ -154,7 +154,8 @@ def _balance(
         conn, tenant_id, reporting, {r[0] for r in rows} | {currency}, today, today
     )
     total = Fraction(0)
-    for wallet_currency, amount in rows:
+    for wallet_currency, summed in rows:
+        amount = int(summed)
         if wallet_currency == currency:
             total += amount
         else:

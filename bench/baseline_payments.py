@@ -28,9 +28,10 @@ class _Sums:
     amounts: dict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
     count: int = 0
 
-    def add(self, currency: str, day: date, amount: int, count: int) -> None:
-        self.amounts[(currency, day)] += amount
-        self.count += count
+    def add(self, currency: str, day: date, amount: Any, count: Any) -> None:
+        """``amount`` and ``count`` as the database sums them (PostgreSQL: ``numeric``)."""
+        self.amounts[(currency, day)] += int(amount)
+        self.count += int(count)
 
     def rounded(self, conv: Converter) -> int:
         total = conv.total((c, d, m) for (c, d), m in self.amounts.items())
@@ -191,13 +192,13 @@ def payment_stats(
     cents = revenue.rounded(conv) // 10 ** (6 - minor_exponent(ten.currency))
     return {
         "total_projects": projects[0],
-        "projects_with_config": projects[1] or 0,
-        "projects_with_test": projects[2] or 0,
-        "projects_with_live": projects[3] or 0,
+        "projects_with_config": int(projects[1] or 0),
+        "projects_with_test": int(projects[2] or 0),
+        "projects_with_live": int(projects[3] or 0),
         "total_subscriptions": subscriptions[0],
-        "active_subscriptions": subscriptions[1] or 0,
+        "active_subscriptions": int(subscriptions[1] or 0),
         "total_payments": counts[0],
-        "successful_payments": counts[1] or 0,
+        "successful_payments": int(counts[1] or 0),
         "total_revenue_cents": cents,
         "currency": ten.currency.lower(),
     }

@@ -71,9 +71,9 @@ def _fynn_extract(body: Any) -> Values:
     return {f"revenue.{p['date'][:10]}.{p['currency_code']}": p["revenue"] for p in body["data"]}
 
 
-def _partner_values(first: date, last: date) -> Compute:
+def _partner_values(first: date, last: date, partner_id: str = PARTNER_ID) -> Compute:
     def compute(conn: Connection, tenant_id: int, now: datetime) -> Values:
-        return baseline_calls.partner_analytics(conn, tenant_id, PARTNER_ID, first, last, now)
+        return baseline_calls.partner_analytics(conn, tenant_id, partner_id, first, last, now)
 
     return compute
 
@@ -246,3 +246,32 @@ def run_check(
         "baseline_seconds": round(statistics.median(times), 4),
         "speedup_target": check.speedup_target,
     }
+
+
+def run_check_safely(
+    engine: Engine,
+    base_url: str,
+    tenant_id: int,
+    check: Check,
+    endpoint: Endpoint,
+    *,
+    repeats: int,
+    budget: float,
+) -> dict[str, Any]:
+    """:func:`run_check`, a crash reported as a failed check (a long run is not lost to it)."""
+    try:
+        return run_check(
+            engine, base_url, tenant_id, check, endpoint, repeats=repeats, budget=budget
+        )
+    except Exception as exc:
+        return {
+            "check": check.name,
+            "endpoint": check.endpoint,
+            "equal": False,
+            "values_compared": 0,
+            "differences": [f"the check failed: {type(exc).__name__}: {exc}"],
+            "difference_count": 1,
+            "baseline_runs": 0,
+            "baseline_seconds": 0.0,
+            "speedup_target": check.speedup_target,
+        }

@@ -208,7 +208,9 @@ def _is_read_result(path: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and "endpoints" in data else None
+    if not isinstance(data, dict) or "endpoints" not in data:
+        return None
+    return data
 
 
 def latest(paths: list[Path]) -> dict[tuple[str, float], dict[str, Any]]:
@@ -216,7 +218,7 @@ def latest(paths: list[Path]) -> dict[tuple[str, float], dict[str, Any]]:
     out: dict[tuple[str, float], dict[str, Any]] = {}
     for path in paths:
         data = _is_read_result(path)
-        if data is None:
+        if data is None or data["options"].get("only"):
             continue
         key = (data["db"], float(data["scale"]))
         if key not in out or data["date"] > out[key]["date"]:

@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 
 from bench import dataset, machine, report
-from bench.checks import checks_for, run_check
+from bench.checks import checks_for, run_check_safely
 from bench.dataset import Say, say
 from bench.endpoints import Endpoint, all_endpoints, issue_access, windows_for
 from bench.measure import concurrent_clients, single_client
@@ -67,6 +67,7 @@ class Options:
     clients: int = 16
     budget: float = 90.0
     baseline_repeats: int = 3
+    warmup: int = 3  # untimed requests before the sequential ones
     workers: int = 1
     only: tuple[str, ...] = ()  # endpoint names containing one of these (all when empty)
 
@@ -131,7 +132,11 @@ def measure_endpoints(
     out: list[dict[str, Any]] = []
     for n, endpoint in enumerate(endpoints, start=1):
         single = single_client(
-            server.url, endpoint.request, requests=options.requests, budget=options.budget
+            server.url,
+            endpoint.request,
+            requests=options.requests,
+            budget=options.budget,
+            warmup=options.warmup,
         )
         entry: dict[str, Any] = {
             "name": endpoint.name,
@@ -216,7 +221,7 @@ def run_once(
             checks = []
             for check in checks_for(windows):
                 if check.endpoint in by_name:
-                    result = run_check(
+                    result = run_check_safely(
                         engine,
                         server.url,
                         tenant_id,
@@ -270,7 +275,8 @@ def failed(results: dict[str, Any]) -> list[str]:
 def write_results(results: dict[str, Any], folder: Path = RESULTS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     day = results["date"][:10]
-    path = folder / f"{day}-{results['db']}-{scale_tag(results['scale'])}.json"
+    partial = "-partial" if results["options"]["only"] else ""  # --only: not the docs' tables
+    path = folder / f"{day}-{results['db']}-{scale_tag(results['scale'])}{partial}.json"
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return path
 
