@@ -13,6 +13,9 @@ from billstats.money import is_currency
 
 _ID_RE = re.compile(ID_PATTERN)
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# The days of the stored timestamps' years (common.MIN_TIME .. MAX_TIME): a rate outside them
+# could never be used.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
 
 
 def check_id(value: Any, path: str) -> Problem | None:
@@ -51,6 +54,11 @@ def extract_key(
             problems.append(
                 Problem(f"{path}.date", "invalid_date", f"{day} is not a calendar date")
             )
+        if parsed is not None and not FIRST_DAY <= parsed <= LAST_DAY:
+            problems.append(
+                Problem(f"{path}.date", "invalid_date", "must be between 1970-01-01 and 2199-12-31")
+            )
+            parsed = None
     if problems or parsed is None or not isinstance(currency, str):
         return {}, problems
     return {"currency": currency.upper(), "day": parsed}, []

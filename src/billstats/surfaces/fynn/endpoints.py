@@ -11,6 +11,7 @@ from billstats.surfaces.fynn.errors import MEDIA_TYPE
 from billstats.surfaces.fynn.schemas import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    MAX_PAGE,
     Problem7807,
     RevenueResponse,
     parse_query,
@@ -48,7 +49,7 @@ def subscription_revenue(
     from_: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
     to: Annotated[str | None, Query(description="YYYY-MM-DD (included)")] = None,
     currency: Annotated[str | None, Query(description="ISO 4217 code")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> JSON:
     query = parse_query(from_, to, currency, page, limit)

@@ -14,6 +14,8 @@ from billstats.money import is_currency
 DEFAULT_DAYS = 30
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 100
+# Far past any last page (230 years of days x every currency), and small enough for JSON integers.
+MAX_PAGE = 1_000_000_000
 # The years every stored timestamp lies in (see docs/ingest.md).
 EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
