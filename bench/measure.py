@@ -118,8 +118,8 @@ def single_client(
     early when ``budget`` seconds have passed (``budget_exhausted`` then says so)."""
     client = Client(base_url)
     tally = _Tally()
+    started = time.perf_counter()
     try:
-        started = time.perf_counter()
         for _ in range(warmup):
             client.send(request)
             if time.perf_counter() - started > budget / 4:
@@ -131,9 +131,11 @@ def single_client(
             _record(tally, response, time.perf_counter() - before)
             if tally.failures or time.perf_counter() - started > budget:
                 break
-        elapsed = time.perf_counter() - started
+    except (OSError, http.client.HTTPException) as exc:  # a timeout, a dropped connection
+        tally.failures.append(Failure(0, f"{type(exc).__name__}: {exc}"))
     finally:
         client.close()
+    elapsed = time.perf_counter() - started
     done = len(tally.times) + len(tally.failures)
     return {
         **summarize(tally.times),
@@ -171,7 +173,7 @@ def concurrent_clients(
         client = Client(base_url)
         try:
             try:
-                client.send(request)  # connect and warm up, untimed
+                client.conn.connect()  # connected before the clock starts
             finally:
                 ready.wait()
             while take():

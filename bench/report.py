@@ -148,9 +148,12 @@ def _endpoint_table(endpoints: list[dict[str, Any]]) -> list[str]:
             lines.append(f"| {e['name']} | failed: HTTP {s['first_error']['status']} | | | | | |")
             continue
         cut = "*" if s.get("budget_exhausted") or c.get("budget_exhausted") else ""
+        rate = c.get("req_per_s") or ""
+        if c.get("skipped"):
+            rate = f"skipped (< {c['req_per_s_upper_bound']})"
         lines.append(
             f"| {e['group']}: {e['name']} | {s['requests']}{cut} | {_ms(s.get('p50_ms'))} | "
-            f"{_ms(s.get('p95_ms'))} | {_ms(s.get('p99_ms'))} | {c.get('req_per_s') or ''} | "
+            f"{_ms(s.get('p95_ms'))} | {_ms(s.get('p99_ms'))} | {rate} | "
             f"{_ms(c.get('p99_ms'))} |"
         )
     return lines

@@ -145,7 +145,20 @@ def measure_endpoints(
             "path": endpoint.request.path.split("?token=")[0],
             "single": single,
         }
-        if not single.get("errors"):
+        p50 = (single.get("p50_ms") or 0) / 1000
+        if single.get("errors"):
+            pass
+        elif p50 * options.clients > options.budget * (os.cpu_count() or 1):
+            # One round of concurrent requests alone would overrun the budget: the throughput
+            # is at most cpus / p50 (reported as an upper bound), not worth minutes of waiting.
+            entry["concurrent"] = {
+                "clients": options.clients,
+                "skipped": "p50 too long for the budget",
+                "req_per_s_upper_bound": round((os.cpu_count() or 1) / p50, 2),
+                "requests": 0,
+                "errors": 0,
+            }
+        else:
             entry["concurrent"] = concurrent_clients(
                 server.url,
                 endpoint.request,

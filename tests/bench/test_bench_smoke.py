@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
 from bench import ingest
 from billstats.config import Settings
@@ -12,7 +12,7 @@ from billstats.db import tables as t
 from billstats.db.dialect import read_transaction
 
 
-def _count(engine: Engine, table: t.Table, tenant_id: int) -> int:
+def _count(engine: Engine, table: Table, tenant_id: int) -> int:
     with read_transaction(engine) as conn:
         stmt = select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
         return int(conn.execute(stmt).scalar_one())

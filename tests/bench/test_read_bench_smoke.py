@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.checks import checks_for
 from bench.endpoints import windows_for
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
 from bench import report, run
 from billstats.config import Settings
@@ -20,7 +20,7 @@ from billstats.db import tables as t
 from billstats.db.dialect import read_transaction
 
 SCALE = 0.05
-KIND_TABLES = {
+KIND_TABLES: dict[str, Table] = {
     "customers": t.customers,
     "invoices": t.invoices,
     "payments": t.payments,
@@ -31,7 +31,7 @@ KIND_TABLES = {
 }
 
 
-def _count(engine: Engine, table: t.Table, tenant_id: int) -> int:
+def _count(engine: Engine, table: Table, tenant_id: int) -> int:
     with read_transaction(engine) as conn:
         stmt = select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
         return int(conn.execute(stmt).scalar_one())
