@@ -134,3 +134,13 @@ def _stream(sock: socket.socket, chunk: bytes, limit: int, deadline: float) -> i
         except (BrokenPipeError, ConnectionResetError):
             break
     return sent
+
+
+def partner_headers(api: httpx.Client, partner_id: str = "p-1") -> dict[str, str]:
+    """A partner of the tenant and its X-Auth-ID / X-Auth-Token headers (the Vobiz surface)."""
+    partner = {"name": "P", "slug": partner_id, "created_at": T0}
+    assert api.put(f"/v1/partners/{partner_id}", json=partner).status_code == 201
+    issued = api.post(f"/v1/partners/{partner_id}/credentials")
+    assert issued.status_code == 201, issued.text
+    creds = issued.json()
+    return {"X-Auth-ID": creds["auth_id"], "X-Auth-Token": creds["token"]}

@@ -20,7 +20,14 @@ from sqlalchemy import Engine
 
 from billstats.config import Settings
 from tests.conftest import LiveServer, TenantCtx
-from tests.reliability.hostile import T0, basic, raw_request, row_counts, seed_customer
+from tests.reliability.hostile import (
+    T0,
+    basic,
+    partner_headers,
+    raw_request,
+    row_counts,
+    seed_customer,
+)
 
 MiB = 1024 * 1024
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -154,12 +161,7 @@ CAPS = [
 @pytest.fixture
 def ctx(api: httpx.Client, tenant: TenantCtx) -> Ctx:
     customer_id = seed_customer(api)
-    partner = {"name": "P", "slug": "p-1", "created_at": T0}
-    assert api.put("/v1/partners/p-1", json=partner).status_code == 201
-    issued = api.post("/v1/partners/p-1/credentials")
-    assert issued.status_code == 201, issued.text
-    creds = issued.json()
-    return Ctx(tenant, customer_id, {"X-Auth-ID": creds["auth_id"], "X-Auth-Token": creds["token"]})
+    return Ctx(tenant, customer_id, partner_headers(api))
 
 
 def _vobiz_error(body: Any) -> Any:
