@@ -52,6 +52,17 @@ tenants = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# The tenant's data revision: a counter raised in the same transaction as every write that
+# creates or changes a record of the ledger (``billstats.db.revisions``).  Derived data kept in
+# memory (``billstats.metrics.derived``) is keyed by it, so it can never outlive the data it was
+# computed from.  No row: revision 0 (nothing written yet).
+data_revisions = Table(
+    "data_revisions",
+    metadata,
+    Column("tenant_id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", BigInteger, nullable=False),
+)
+
 # Credentials.  Only a hash of each secret is stored.  ``kind`` leaves room for the other
 # credential types of the vendor surfaces (partner tokens, ...).
 api_keys = Table(

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError, create_model
 from sqlalchemy import Connection
 
+from billstats.db import revisions
 from billstats.db.dialect import (
     insert_new_or_compare,
     lock_for_write,
@@ -251,6 +252,8 @@ class Batch:
         if self.problems:
             self.problems.sort(key=lambda p: (p.line or 0, p.path))
             raise ValidationFailed(self.problems)
+        if any(n for (_, result), n in self.result.counts.items() if result != "unchanged"):
+            revisions.bump(self.conn, self.tenant_id)  # last: commits with the data it covers
         return self.result
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ timelines in memory; :class:`MrrHistory` lets a caller reuse one load for severa
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,7 +44,18 @@ from billstats.metrics.mrr_movements import currencies as _currencies
 from billstats.metrics.mrr_movements import customer_changes as _customer_changes
 from billstats.metrics.mrr_movements import customer_movements as _customer_movements
 from billstats.metrics.mrr_movements import daily_series as _daily_series
-from billstats.metrics.mrr_timeline import ENDED, LIVE, Scope, Segment, known_at, load_segments
+from billstats.metrics.mrr_shared import (
+    Source,
+    Timeline,
+    all_cancellations,
+    included,
+    known_segments,
+    mrr_index,
+    shared,
+    shared_closes,
+    tenant_timeline,
+)
+from billstats.metrics.mrr_timeline import ENDED, LIVE, Scope, Segment, known_at
 
 __all__ = [
     "Cancellation",
@@ -73,9 +85,21 @@ class Cancellation:
 class MrrHistory:
     """The tenant's subscription timelines under one scope, loaded once."""
 
-    def __init__(self, segments: dict[str, list[Segment]], scope: Scope) -> None:
+    def __init__(
+        self,
+        segments: dict[str, list[Segment]],
+        scope: Scope,
+        *,
+        source: Source | None = None,
+        timeline: Timeline | None = None,
+    ) -> None:
+        """``source``: where ``segments`` come from in the shared cache (their derived data is
+        then shared between requests); ``timeline``: the whole history they are (for
+        :meth:`known_at`)."""
         self.segments = segments
         self.scope = scope
+        self.source = source
+        self._timeline = timeline
         self._closes: dict[str, dict[Key, list[Close]]] = {}
 
     @classmethod
@@ -90,12 +114,16 @@ class MrrHistory:
         currency: str | None = None,
     ) -> MrrHistory:
         scope = Scope(livemode, product_id, plan_id, currency)
-        return cls(load_segments(conn, tenant_id), scope)
+        timeline, snap = tenant_timeline(conn, tenant_id)
+        return cls(timeline.segments, scope, source=Source(snap), timeline=timeline)
 
     def known_at(self, at: datetime) -> MrrHistory:
         """The history as it stands at instant ``at``: versions and dates after ``at`` (a
         scheduled cancellation, a future plan change) have not happened yet, so every
         subscription keeps the phase it has at ``at`` from then on."""
+        if self.source is not None and self._timeline is not None:
+            segments, source = known_segments(self.source, self._timeline, at)
+            return MrrHistory(segments, self.scope, source=source)
         return MrrHistory(
             {sid: known_at(segs, at) for sid, segs in self.segments.items()}, self.scope
         )
@@ -105,11 +133,15 @@ class MrrHistory:
         return self._included()
 
     def _included(self) -> list[Segment]:
+        if self.source is not None:
+            return included(self.source, self.segments, self.scope)
         return [s for segs in self.segments.values() for s in segs if self.scope.includes(s)]
 
     def mrr_at(self, at: datetime) -> dict[str, int]:
         """Currency -> MRR micros at instant ``at`` (changes effective at ``at`` included);
         currencies without MRR are absent."""
+        if self.source is not None:
+            return mrr_index(self.source, self._included(), self.scope).at(at)
         totals: dict[str, int] = defaultdict(int)
         for seg in self._included():
             if seg.mrr and seg.covers(at):
@@ -118,6 +150,16 @@ class MrrHistory:
 
     def cancellations(self, span: Span) -> list[Cancellation]:
         """Cancellations effective in ``span``, ordered by instant then subscription id."""
+        if self.source is not None:
+            endings = all_cancellations(self.source, self.segments, self.scope)
+            lo = bisect_left(endings, span.start, key=lambda e: e.at)
+            hi = bisect_left(endings, span.end, key=lambda e: e.at)
+            return [
+                Cancellation(
+                    e.prev.subscription_id, e.prev.customer_id, e.prev.currency, e.at, e.prev.mrr
+                )
+                for e in endings[lo:hi]
+            ]
         out: list[Cancellation] = []
         for segs in self.segments.values():
             for prev, seg in pairwise(segs):
@@ -143,7 +185,10 @@ class MrrHistory:
         """Per (customer, currency): its MRR at the close of each local day where it changed."""
         name = tz.key
         if name not in self._closes:
-            self._closes[name] = closes(self._included(), tz)
+            if self.source is not None:
+                self._closes[name] = shared_closes(self.source, self._included(), self.scope, tz)
+            else:
+                self._closes[name] = closes(self._included(), tz)
         return self._closes[name]
 
     def customer_movements(
@@ -153,6 +198,17 @@ class MrrHistory:
 
     def customer_changes(self, tz: ZoneInfo) -> list[CustomerChange]:
         """Every customer's MRR changes, all currencies together (see ``CustomerChange``)."""
+        if self.source is not None:
+            history = self.closes(tz)
+
+            def build() -> tuple[list[CustomerChange], int]:
+                changes = _customer_changes(history)
+                return changes, 200 * len(changes) + 64
+
+            found: list[CustomerChange] = shared(
+                self.source, "mrr.customer_changes", self.scope, tz.key, build
+            )
+            return found
         return _customer_changes(self.closes(tz))
 
     def currencies(self, tz: ZoneInfo, last: date | None = None) -> list[str]:

@@ -41,7 +41,7 @@ PAYING = frozenset({ACTIVE, PAST_DUE})
 LIVE = frozenset({TRIALING, ACTIVE, PAST_DUE, PAUSED})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One stretch ``[start, end)`` of a subscription in one phase (``end`` None: open)."""
 

@@ -25,9 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from billstats.metrics import derived, shared_rates
 from billstats.metrics.calendar import local_date
-from billstats.metrics.fx import Converter, load_converter
+from billstats.metrics.fx import Converter
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.mrr_movements import (
     CHURN,
@@ -37,8 +40,11 @@ from billstats.metrics.mrr_movements import (
     REACTIVATION,
     CustomerChange,
 )
+from billstats.metrics.mrr_shared import shared
+from billstats.metrics.native_mrr_valued import ChurnCounts, Valuation, count_between
 from billstats.metrics.pricing import round_minor
 from billstats.metrics.registry import RATIO_PLACES, Bucket, Context
+from billstats.money import minor_exponent
 
 _TICK = timedelta(microseconds=1)
 _HISTORY = ("native_mrr", "history")
@@ -103,6 +109,20 @@ class Book:
                 self._level_days.append(change.day)
                 self._levels.append(snapshot)
         self._valued: dict[tuple[int, str], tuple[str, Fraction] | None] = {}
+        self.new_days = [c.day for c in changes if c.kind == NEW]
+        self.churns = ChurnCounts([(c.day, c.customer_id) for c in changes if c.kind == CHURN])
+
+    @property
+    def nbytes(self) -> int:
+        return 120 * len(self.changes) + 150 * len(self._levels) + 64
+
+    def count_new(self, after: date, upto: date) -> int:
+        """Customers whose first paying day is in ``(after, upto]`` (a customer is new once)."""
+        return count_between(self.new_days, after, upto)
+
+    def count_churned(self, after: date, upto: date) -> int:
+        """Distinct customers with a ``churn`` change on days in ``(after, upto]``."""
+        return self.churns.distinct(after, upto)
 
     def level(self, day: date) -> tuple[dict[str, int], int]:
         """(currency -> MRR micros, paying customers) at the close of ``day``."""
@@ -150,50 +170,57 @@ def sum_converted(amounts: Sequence[tuple[str, int]], day: date, converter: Conv
 
 
 def book(ctx: Context) -> Book:
+    """The customers' changes under the request's filters, shared by every request of the same
+    data, history epoch, filters and zone."""
     found = ctx.cache.get(_BOOK)
     if found is None:
-        found = Book(history(ctx).customer_changes(ctx.timezone))
+        h = history(ctx)
+        changes = h.customer_changes(ctx.timezone)
+
+        def build() -> tuple[Book, int]:
+            made = Book(changes)
+            return made, made.nbytes
+
+        assert h.source is not None
+        found = shared(h.source, "native_mrr.book", h.scope, ctx.timezone.key, build)
         ctx.cache[_BOOK] = found
     assert isinstance(found, Book)
     return found
 
 
-class _Rates:
-    """One converter for the request, reloaded (once) when a wider day range is asked for."""
+def valuation(ctx: Context) -> Valuation:
+    """The book's movements valued per day in ``ctx.currency`` (shared like the book)."""
+    key = ("native_mrr", "valuation")
+    found = ctx.cache.get(key)
+    if found is None:
+        h = history(ctx)
+        b = book(ctx)
+        conv = converter(ctx, ctx.now.date(), ctx.now.date())
 
-    def __init__(self, ctx: Context, currencies: list[str]) -> None:
-        self.ctx = ctx
-        self.currencies = currencies
-        self.first: date | None = None
-        self.last: date | None = None
-        self.converter = Converter(ctx.currency, {})
+        def build() -> tuple[Valuation, int]:
+            made = Valuation(b, conv)
+            return made, made.nbytes
 
-    def covering(self, first: date, last: date) -> Converter:
-        """Rates of days ``first``..``last`` at least.  Nothing is read after today, so one load
-        runs to today; an earlier day (the summary's previous range) loads once more."""
-        if self.first is None or self.last is None or first < self.first or last > self.last:
-            today = local_date(self.ctx.now - _TICK, self.ctx.timezone)
-            self.first = first if self.first is None else min(first, self.first)
-            self.last = max(last, today, self.last or last)
-            self.converter = load_converter(
-                self.ctx.conn,
-                self.ctx.tenant_id,
-                self.ctx.currency,
-                self.currencies,
-                self.first,
-                self.last,
-            )
-        return self.converter
+        assert h.source is not None
+        found = shared(
+            h.source, "native_mrr.valuation", h.scope, (ctx.timezone.key, ctx.currency), build
+        )
+        ctx.cache[key] = found
+    assert isinstance(found, Valuation)
+    return found
 
 
 def converter(ctx: Context, first: date, last: date) -> Converter:
-    """A converter into ``ctx.currency`` holding the rates of days ``first``..``last``."""
-    rates = ctx.cache.get(_RATES)
-    if rates is None:
-        rates = _Rates(ctx, book(ctx).currencies)
-        ctx.cache[_RATES] = rates
-    assert isinstance(rates, _Rates)
-    return rates.covering(first, last)
+    """A converter into ``ctx.currency`` holding (at least) the rates of days ``first``..``last``:
+    every rate of the tenant, loaded once per data revision."""
+    found = ctx.cache.get(_RATES)
+    if found is None:
+        found = shared_rates.converter(
+            ctx.conn, derived.snapshot(ctx.conn, ctx.tenant_id), ctx.currency
+        )
+        ctx.cache[_RATES] = found
+    assert isinstance(found, Converter)
+    return found
 
 
 @dataclass(frozen=True)
@@ -226,19 +253,66 @@ class Figures:
     def fx_impact(self) -> Fraction:
         """The part of the change in MRR that no movement explains: exchange-rate swings (and,
         when converting, the rounding of the figures shown).  0 in one currency."""
+        values = (
+            self.mrr,
+            self.start_mrr,
+            self.new_business,
+            self.expansion,
+            self.reactivation,
+            self.churn,
+            self.contraction,
+        )
+        if all(v.denominator == 1 for v in values):  # the same sum in whole micros
+            m, s, n, e, r, c, k = (v.numerator for v in values)
+            return Fraction(m - s - (n + e + r - (c + k)))
         return self.mrr - self.start_mrr - (self.gained - self.lost)
 
 
 def bucket_days(ctx: Context, bucket: Bucket) -> tuple[date, date]:
     """(opening day, closing day) of a bucket: whose closes are its start and end levels."""
     tz = ctx.timezone
-    start = local_date(read_instant(bucket.span.start, ctx.now), tz)
-    end = local_date(read_instant(bucket.span.end, ctx.now), tz)
+    start = _local_day(read_instant(bucket.span.start, ctx.now), tz)
+    end = _local_day(read_instant(bucket.span.end, ctx.now), tz)
     return start, end
+
+
+@lru_cache(maxsize=16384)
+def _local_day(at: datetime, tz: ZoneInfo) -> date:
+    """``local_date``, remembered: buckets start and end on the same few day boundaries."""
+    return local_date(at, tz)
 
 
 def level_value(ctx: Context, levels: dict[str, int], day: date, conv: Converter) -> Fraction:
     return Fraction(round_minor(sum_converted(sorted(levels.items()), day, conv), ctx.currency))
+
+
+def level_at(ctx: Context, b: Book, day: date, conv: Converter) -> tuple[Fraction, int]:
+    """(MRR valued at ``day``'s rate, paying customers) at the close of ``day``; the value is
+    kept with the shared valuation (one per day, whatever the bucket)."""
+    memo = valuation(ctx).levels
+    levels, paying = b.level(day)
+    found = memo.get(day)
+    if found is None:
+        found = memo[day] = level_value(ctx, levels, day, conv)
+    return found, paying
+
+
+def minor_step(currency: str) -> int:
+    """Micros per minor unit of ``currency`` (10**4 for cents)."""
+    return int(10 ** max(0, 6 - minor_exponent(currency)))
+
+
+def rounded(value: int | Fraction, step: int) -> Fraction:
+    """``round_minor`` for a currency whose minor unit is ``step`` micros (integers take a
+    shortcut: the same half-even rounding without a division of fractions)."""
+    if isinstance(value, Fraction):
+        if value.denominator != 1:
+            return Fraction(round(value / step) * step)
+        value = value.numerator
+    q, r = divmod(value, step)
+    if 2 * r > step or (2 * r == step and q % 2):
+        q += 1
+    return Fraction(q * step)
 
 
 def figures(ctx: Context, bucket: Bucket) -> Figures:
@@ -250,28 +324,25 @@ def figures(ctx: Context, bucket: Bucket) -> Figures:
     b = book(ctx)
     start_day, end_day = bucket_days(ctx, bucket)
     conv = converter(ctx, start_day, end_day)
-    sums: dict[str, Fraction] = defaultdict(Fraction)
-    for i in b.span(start_day, end_day):
-        valued = b.valued(i, conv)
-        if valued is not None:
-            sums[valued[0]] += valued[1]
-    rounded = {k: Fraction(round_minor(v, ctx.currency)) for k, v in sums.items()}
-    opening, start_paying = b.level(start_day)
-    closing, paying = b.level(end_day)
+    sums = valuation(ctx).sums(start_day, end_day)
+    step = minor_step(ctx.currency)
+    moved = {k: rounded(v, step) for k, v in sums.items()}
+    start_mrr, start_paying = level_at(ctx, b, start_day, conv)
+    mrr, paying = level_at(ctx, b, end_day, conv)
     result = Figures(
         start_day=start_day,
         end_day=end_day,
-        start_mrr=level_value(ctx, opening, start_day, conv),
-        mrr=level_value(ctx, closing, end_day, conv),
-        new_business=rounded.get(NEW, Fraction(0)),
-        expansion=rounded.get(EXPANSION, Fraction(0)),
-        contraction=rounded.get(CONTRACTION, Fraction(0)),
-        churn=rounded.get(CHURN, Fraction(0)),
-        reactivation=rounded.get(REACTIVATION, Fraction(0)),
+        start_mrr=start_mrr,
+        mrr=mrr,
+        new_business=moved[NEW],
+        expansion=moved[EXPANSION],
+        contraction=moved[CONTRACTION],
+        churn=moved[CHURN],
+        reactivation=moved[REACTIVATION],
         start_customers=start_paying,
         customers=paying,
-        new_customers=len(b.customers_between(start_day, end_day, NEW)),
-        churned_customers=len(b.customers_between(start_day, end_day, CHURN)),
+        new_customers=b.count_new(start_day, end_day),
+        churned_customers=b.count_churned(start_day, end_day),
     )
     ctx.cache[key] = result
     return result
@@ -286,7 +357,7 @@ def churn_counts(ctx: Context, first: date, last: date) -> tuple[int, int]:
         b = book(ctx)
         before = first - timedelta(days=1)
         _, paying = b.level(before)
-        found = (paying, len(b.customers_between(before, last, CHURN)))
+        found = (paying, b.count_churned(before, last))
         ctx.cache[key] = found
     assert isinstance(found, tuple)
     return found

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from billstats.metrics.calendar import Span, days_span
-from billstats.metrics.mrr_timeline import Segment, load_segments
+from billstats.metrics.mrr_shared import tenant_timeline
+from billstats.metrics.mrr_timeline import Segment
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month", "quarter", "year")
@@ -104,7 +105,7 @@ class Context:
         by every metric that needs them (MRR, and product/plan attribution of records)."""
         key = ("registry.segments",)
         if key not in self.cache:
-            self.cache[key] = load_segments(self.conn, self.tenant_id)
+            self.cache[key] = tenant_timeline(self.conn, self.tenant_id)[0].segments
         segments: dict[str, list[Segment]] = self.cache[key]
         return segments
 

@@ -31,6 +31,18 @@ def _places(value: Fraction, places: int) -> str:
     return f"{Decimal(steps).scaleb(-places):f}"
 
 
+def _whole_money(micros: int, places: int) -> str:
+    """``format_micros(round_minor(micros), places)`` for whole micros, in integer arithmetic
+    (the same half-even rounding and text; the common case, and much faster)."""
+    step = 10 ** (6 - places)
+    q, r = divmod(micros, step)
+    if 2 * r > step or (2 * r == step and q % 2):
+        q += 1
+    sign = "-" if q < 0 else ""
+    whole, minor = divmod(abs(q), 10**places)
+    return f"{sign}{whole}.{minor:0{places}d}" if places else f"{sign}{whole}"
+
+
 def scalar(kind: FieldKind, value: int | Fraction | None, currency: str) -> str | int | None:
     if value is None:
         return None
@@ -39,8 +51,11 @@ def scalar(kind: FieldKind, value: int | Fraction | None, currency: str) -> str 
             raise TypeError(f"a count must be an int, not {value!r}")
         return value
     if kind == "money":
+        places = minor_exponent(currency)
+        if isinstance(value, int) or value.denominator == 1:
+            return _whole_money(int(value), places)
         micros = round_minor(Fraction(value), currency)
-        return format_micros(micros, minor_exponent(currency))
+        return format_micros(micros, places)
     if kind == "ratio":
         return _places(Fraction(value), RATIO_PLACES)
     if kind == "quantity":

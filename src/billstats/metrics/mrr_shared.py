@@ -1,0 +1,196 @@
+"""The MRR engine's loads and indexes, shared between requests (:mod:`billstats.metrics.derived`).
+
+- :func:`tenant_timeline`: the tenant's segments (every subscription, every scope) at the
+  transaction's data revision, loaded once per revision, with the sorted instants where any
+  segment starts or ends.
+- A history *as it stands at* an instant ``at`` (``mrr_timeline.known_at``) depends only on which
+  of those instants are not after ``at``: their count is the history's **epoch**, and every
+  ``at`` of one epoch gives the same history, so it is derived once per epoch.
+- Indexes answer per-request questions without walking every segment: MRR at an instant
+  (:class:`MrrIndex`, prefix sums over segment starts and ends) and cancellations in a span
+  (:func:`all_cancellations`, sorted once).
+
+Every function returns exactly what the walk over the segments it replaces returns.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from billstats.metrics import derived
+from billstats.metrics.mrr_movements import Close, Key, closes
+from billstats.metrics.mrr_timeline import (
+    ENDED,
+    LIVE,
+    Scope,
+    Segment,
+    known_at,
+    load_segments,
+)
+
+# Rough bytes per segment held (the object, its share of the dict and lists, its datetimes).
+SEGMENT_BYTES = 260
+Segments = dict[str, list[Segment]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a history's segments come from in the shared cache: the data snapshot and, for a
+    history as it stands at some instant, that instant's epoch (None: the whole history)."""
+
+    snap: derived.Snapshot
+    epoch: int | None = None
+
+
+class Timeline:
+    """The tenant's segments and the sorted distinct instants where a segment starts or ends."""
+
+    def __init__(self, segments: Segments) -> None:
+        self.segments = segments
+        marks: set[datetime] = set()
+        count = 0
+        for segs in segments.values():
+            for seg in segs:
+                count += 1
+                marks.add(seg.start)
+                if seg.end is not None:
+                    marks.add(seg.end)
+        self.instants = sorted(marks)
+        self.count = count
+
+    def epoch(self, at: datetime) -> int:
+        """How many of the instants are not after ``at``."""
+        return bisect_right(self.instants, at)
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * SEGMENT_BYTES + len(self.instants) * 60
+
+
+def tenant_timeline(conn: Connection, tenant_id: int) -> tuple[Timeline, derived.Snapshot]:
+    """The tenant's timeline at the transaction's revision (cached per revision)."""
+    snap = derived.snapshot(conn, tenant_id)
+
+    def build() -> tuple[Timeline, int]:
+        timeline = Timeline(load_segments(conn, tenant_id))
+        return timeline, timeline.nbytes
+
+    return derived.from_database(conn, snap, "mrr.timeline", build), snap
+
+
+def known_segments(source: Source, timeline: Timeline, at: datetime) -> tuple[Segments, Source]:
+    """The segments as they stand at ``at`` (``mrr_timeline.known_at`` of each subscription),
+    shared by every instant of the same epoch."""
+    epoch = timeline.epoch(at)
+
+    def build() -> tuple[Segments, int]:
+        segments = {sid: known_at(segs, at) for sid, segs in timeline.segments.items()}
+        return segments, timeline.nbytes
+
+    segments = derived.derived(source.snap, ("mrr.known_at", epoch), build)
+    return segments, Source(source.snap, epoch)
+
+
+def shared(source: Source, name: str, scope: Scope, extra: Any, build: Any) -> Any:
+    """A value derived from the segments of ``source`` under ``scope`` (``build() -> (value,
+    bytes)``), cached with them."""
+    return derived.derived(source.snap, (name, source.epoch, scope, extra), build)
+
+
+def included(source: Source, segments: Segments, scope: Scope) -> list[Segment]:
+    def build() -> tuple[list[Segment], int]:
+        found = [s for segs in segments.values() for s in segs if scope.includes(s)]
+        return found, 8 * len(found) + 64
+
+    result: list[Segment] = shared(source, "mrr.included", scope, None, build)
+    return result
+
+
+class MrrIndex:
+    """MRR per currency at any instant, from the sorted starts and ends of paying segments."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        steps: list[tuple[datetime, str, int]] = []
+        for seg in segments:
+            mrr = seg.mrr
+            if not mrr:
+                continue
+            steps.append((seg.start, seg.currency, mrr))
+            if seg.end is not None:
+                steps.append((seg.end, seg.currency, -mrr))
+        steps.sort(key=lambda s: s[0])
+        self.instants = [at for at, _, _ in steps]
+        self.currencies = sorted({cur for _, cur, _ in steps})
+        running: dict[str, int] = defaultdict(int)
+        self.levels: list[tuple[int, ...]] = []
+        for _, cur, delta in steps:
+            running[cur] += delta
+            self.levels.append(tuple(running[c] for c in self.currencies))
+
+    def at(self, at: datetime) -> dict[str, int]:
+        """Currency -> MRR at ``at`` (segments starting at ``at`` included, ending at ``at``
+        not), currencies without MRR left out, sorted."""
+        i = bisect_right(self.instants, at)
+        if not i:
+            return {}
+        return {c: v for c, v in zip(self.currencies, self.levels[i - 1], strict=True) if v}
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.instants) * (100 + 40 * len(self.currencies)) + 64
+
+
+def mrr_index(source: Source, segments: list[Segment], scope: Scope) -> MrrIndex:
+    def build() -> tuple[MrrIndex, int]:
+        index = MrrIndex(segments)
+        return index, index.nbytes
+
+    result: MrrIndex = shared(source, "mrr.index", scope, None, build)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """A subscription going from a live phase to ended: ``prev`` just before, at ``at``."""
+
+    at: datetime
+    prev: Segment
+
+
+def all_cancellations(source: Source, segments: Segments, scope: Scope) -> list[Ending]:
+    """Every cancellation under ``scope`` (judged by the segment before it), sorted by instant
+    then subscription id."""
+
+    def build() -> tuple[list[Ending], int]:
+        found = [
+            Ending(seg.start, prev)
+            for segs in segments.values()
+            for prev, seg in pairwise(segs)
+            if seg.phase == ENDED and prev.phase in LIVE and scope.includes(prev)
+        ]
+        found.sort(key=lambda e: (e.at, e.prev.subscription_id))
+        return found, 80 * len(found) + 64
+
+    result: list[Ending] = shared(source, "mrr.cancellations", scope, None, build)
+    return result
+
+
+def shared_closes(
+    source: Source, segments: list[Segment], scope: Scope, tz: ZoneInfo
+) -> dict[Key, list[Close]]:
+    """``mrr_movements.closes`` of the included segments in ``tz``."""
+
+    def build() -> tuple[dict[Key, list[Close]], int]:
+        found = closes(segments, tz)
+        return found, sum(56 * len(v) + 200 for v in found.values()) + 64
+
+    result: dict[Key, list[Close]] = shared(source, "mrr.closes", scope, tz.key, build)
+    return result
