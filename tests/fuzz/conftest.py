@@ -35,16 +35,26 @@ class Tally:
         }
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The long fuzz run only when asked for (``-m fuzz_long``): CI runs the bounded one."""
+    if "fuzz_long" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="the long fuzz run: pytest -m fuzz_long tests/fuzz")
+    for item in items:
+        if item.get_closest_marker("fuzz_long") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def world(live_server: LiveServer, engine: Engine) -> World:
     return build_world(engine, live_server.url)
 
 
 @pytest.fixture(scope="session")
-def tally(engine: Engine) -> Iterator[Tally]:
+def tally(engine: Engine, worker_id: str) -> Iterator[Tally]:
     out = Tally()
     yield out
     if out.counts:
         OUTPUT.mkdir(exist_ok=True)
-        path = OUTPUT / f"fuzz-{engine.dialect.name}.json"
+        path = OUTPUT / f"fuzz-{engine.dialect.name}-{worker_id}.json"
         path.write_text(json.dumps(out.as_dict(), indent=1) + "\n")

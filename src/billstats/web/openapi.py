@@ -94,5 +94,7 @@ class NativeError(BaseModel):
 
 
 def native_errors(*codes: int, descriptions: dict[int, str] | None = None) -> Responses:
-    """Error responses of a native (``/v1``) operation: 401, 403, the given codes, 429, 503."""
-    return error_responses(NativeError, {401, 403, *codes}, descriptions=descriptions)
+    """Error responses of a native (``/v1``) operation: 401, 403, the given codes, 429, 503;
+    and 422 (a request FastAPI cannot validate renders in the native shape, never as FastAPI's
+    own ``HTTPValidationError``, which this replaces)."""
+    return error_responses(NativeError, {401, 403, 422, *codes}, descriptions=descriptions)
