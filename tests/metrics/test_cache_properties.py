@@ -4,7 +4,8 @@ Random ledgers (the subscription histories of ``test_mrr_properties``, plus exch
 gaps) go in through the API in several imports; after each import the history loaded through
 the cache (:mod:`billstats.metrics.derived`, kept warm across the imports) is compared with one
 built from a fresh load without the cache: day closes, customer changes, MRR at instants,
-cancellations, the history as it stands at instants, and the native MRR book's per-day
+cancellations, the history as it stands at instants, the movement log (filters, the
+subscriptions involved, cursor keys), one customer's history, and the native MRR book's per-day
 valuation (sums per kind, missing rates) and customer counts against the plain walk over the
 changes they replace.
 """
@@ -25,7 +26,9 @@ from sqlalchemy import Engine
 
 from billstats.db.dialect import read_transaction
 from billstats.metrics import shared_rates
+from billstats.metrics.activities import LogFilter, activity_log
 from billstats.metrics.calendar import Span, local_date
+from billstats.metrics.customer_mrr import customer_history
 from billstats.metrics.derived import snapshot
 from billstats.metrics.fx import Converter, MissingRate
 from billstats.metrics.mrr import MrrHistory
@@ -130,6 +133,26 @@ def _check_book(book: Book, conv: Converter, days: list[date]) -> None:
             )
 
 
+def _check_log(cached: MrrHistory, fresh: MrrHistory, tz: ZoneInfo) -> None:
+    """The movement log (with the subscriptions involved) and one customer's history."""
+    first = local_date(instant(0), tz)
+    for lo, hi in ((-2, 25), (3, 9), (10, 10), (12, 4)):
+        a, b = first + timedelta(days=lo), first + timedelta(days=hi)
+        for where in (
+            LogFilter(),
+            LogFilter(currency="EUR"),
+            LogFilter(customer_ids={"c1", "c2"}),
+            LogFilter(types=frozenset({"churn", "new_business"})),
+        ):
+            log = activity_log(cached, a, b, tz, where)
+            assert list(log) == list(activity_log(fresh, a, b, tz, where))
+            assert list(log.order_keys) == [x.order_key for x in log]
+    for customer in ("c0", "c1", "c2", "c3"):
+        mine, theirs = customer_history(cached, customer), customer_history(fresh, customer)
+        assert mine.segments == theirs.segments
+        assert mine.closes(tz) == theirs.closes(tz)
+
+
 def _compare(engine: Engine, tenant_id: int, tz: ZoneInfo, probes: list[int]) -> None:
     with read_transaction(engine) as conn:
         fresh_segments = load_segments(conn, tenant_id)
@@ -163,6 +186,9 @@ def _compare(engine: Engine, tenant_id: int, tz: ZoneInfo, probes: list[int]) ->
                 assert known.closes(tz) == known_fresh.closes(tz)
                 assert known.customer_changes(tz) == known_fresh.customer_changes(tz)
                 assert known.mrr_at(at) == known_fresh.mrr_at(at)
+            _check_log(
+                cached.known_at(instant(max(probes))), fresh.known_at(instant(max(probes))), tz
+            )
             changes = cached.known_at(instant(STEPS + 48)).customer_changes(tz)
             book = Book(changes)
             first = local_date(instant(0), tz) - timedelta(days=1)

@@ -11,16 +11,18 @@ and changed back within the day is not involved.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
 from billstats.db import tables as t
-from billstats.metrics.mrr import CustomerMovement, MrrHistory
+from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.mrr_movements import (
     CHURN,
     CONTRACTION,
@@ -29,6 +31,7 @@ from billstats.metrics.mrr_movements import (
     REACTIVATION,
     closes,
 )
+from billstats.metrics.mrr_shared import LogRow, by_customer, movement_rows
 from billstats.metrics.mrr_timeline import Segment
 
 # The engine's movement kinds under their API names.
@@ -109,36 +112,103 @@ class LogFilter:
     currency: str | None = None
 
 
+class ActivityLog(Sequence[Activity]):
+    """Movements in log order (day descending, customer id, currency), each made into an
+    :class:`Activity` only when read: a page of a long log costs the page, not the log."""
+
+    def __init__(self, rows: list[LogRow], history: MrrHistory, tz: ZoneInfo) -> None:
+        self._rows = rows
+        self._history = history
+        self._tz = tz
+        self._involved: dict[str, dict[SubscriptionKey, list[SubscriptionChange]]] = {}
+        self.order_keys: Sequence[tuple[int, str, str]] = _Keys(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Activity: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Activity]: ...
+
+    def __getitem__(self, index: int | slice) -> Activity | list[Activity]:
+        if isinstance(index, slice):
+            return [self._activity(row) for row in self._rows[index]]
+        return self._activity(self._rows[index])
+
+    def __iter__(self) -> Iterator[Activity]:
+        return (self._activity(row) for row in self._rows)
+
+    def _activity(self, row: LogRow) -> Activity:
+        order, customer_id, currency, kind, before, after = row
+        day = date.fromordinal(-order)
+        involved = self._changes(customer_id).get((customer_id, currency, day), ())
+        return Activity(
+            day, customer_id, currency, TYPE_NAMES[kind], before, after, tuple(involved)
+        )
+
+    def _changes(self, customer_id: str) -> dict[SubscriptionKey, list[SubscriptionChange]]:
+        """The subscriptions involved in the customer's movements (its segments in scope)."""
+        found = self._involved.get(customer_id)
+        if found is None:
+            h = self._history
+            if h.source is not None:
+                mine = by_customer(h.source, h.segments).get(customer_id, {})
+                segments = [s for segs in mine.values() for s in segs if h.scope.includes(s)]
+            else:
+                segments = [s for s in h.included() if s.customer_id == customer_id]
+            found = self._involved[customer_id] = subscription_changes(segments, self._tz)
+        return found
+
+
+class _Keys(Sequence[tuple[int, str, str]]):
+    """The log positions (``Activity.order_key``) of log rows, for bisecting a cursor."""
+
+    def __init__(self, rows: list[LogRow]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[int, str, str] | list[tuple[int, str, str]]:
+        if isinstance(index, slice):
+            return [(r[0], r[1], r[2]) for r in self._rows[index]]
+        row = self._rows[index]
+        return (row[0], row[1], row[2])
+
+
 def activity_log(
     history: MrrHistory, first: date, last: date, tz: ZoneInfo, where: LogFilter
-) -> list[Activity]:
+) -> ActivityLog:
     """The movements of local days ``first``..``last`` that pass ``where``, in log order
     (day descending, customer id, currency)."""
-    moves: list[CustomerMovement] = history.customer_movements(first, last, tz, where.currency)
-    wanted = None if where.customer_ids is None else set(where.customer_ids)
-    if wanted is not None:
-        moves = [m for m in moves if m.customer_id in wanted]
-    if where.types is not None:
-        moves = [m for m in moves if TYPE_NAMES[m.kind] in where.types]
-    if not moves:
-        return []
-    present = {m.customer_id for m in moves}
-    segments = [s for s in history.included() if s.customer_id in present]
-    involved = subscription_changes(segments, tz)
-    out = [
-        Activity(
-            m.day,
-            m.customer_id,
-            m.currency,
-            TYPE_NAMES[m.kind],
-            m.before,
-            m.after,
-            tuple(involved.get((m.customer_id, m.currency, m.day), ())),
+    rows: list[LogRow]
+    if history.source is not None:  # every movement, shared and sorted: take the days asked
+        every = movement_rows(history.source, history.closes(tz), history.scope, tz)
+        lo = bisect_left(every, (-last.toordinal(),))
+        hi = bisect_left(every, (1 - first.toordinal(),))
+        rows = every[lo:hi]
+    else:
+        moves = history.customer_movements(first, last, tz)
+        rows = sorted(
+            (-m.day.toordinal(), m.customer_id, m.currency, m.kind, m.before, m.after)
+            for m in moves
         )
-        for m in moves
-    ]
-    out.sort(key=lambda a: a.order_key)
-    return out
+    if where.currency is not None:
+        rows = [r for r in rows if r[2] == where.currency]
+    if where.customer_ids is not None:
+        wanted = set(where.customer_ids)
+        rows = [r for r in rows if r[1] in wanted]
+    if where.types is not None:
+        rows = [r for r in rows if TYPE_NAMES[r[3]] in where.types]
+    return ActivityLog(rows, history, tz)
 
 
 def customer_names(conn: Connection, tenant_id: int, ids: Iterable[str]) -> dict[str, str]:

@@ -21,10 +21,14 @@ from zoneinfo import ZoneInfo
 from billstats.metrics.activities import TYPE_NAMES, TYPES
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.mrr_movements import Close
+from billstats.metrics.mrr_shared import by_customer
 
 
 def customer_history(history: MrrHistory, customer_id: str) -> MrrHistory:
     """``history`` restricted to the moments its subscriptions belonged to ``customer_id``."""
+    if history.source is not None:  # the shared index by customer: no walk over every segment
+        mine = by_customer(history.source, history.segments).get(customer_id, {})
+        return MrrHistory(dict(mine), history.scope)
     segments = {
         sid: kept
         for sid, segs in history.segments.items()

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from billstats.metrics import derived
-from billstats.metrics.mrr_movements import Close, Key, closes
+from billstats.metrics.mrr_movements import Close, Key, classify, closes
 from billstats.metrics.mrr_timeline import (
     ENDED,
     LIVE,
@@ -193,4 +193,50 @@ def shared_closes(
         return found, sum(56 * len(v) + 200 for v in found.values()) + 64
 
     result: dict[Key, list[Close]] = shared(source, "mrr.closes", scope, tz.key, build)
+    return result
+
+
+ByCustomer = dict[str, dict[str, list[Segment]]]
+
+
+def by_customer(source: Source, segments: Segments) -> ByCustomer:
+    """Customer id -> subscription id -> the segments while the subscription was the
+    customer's (subscriptions and segments in the order of ``segments``)."""
+
+    def build() -> tuple[ByCustomer, int]:
+        out: ByCustomer = {}
+        for sid, segs in segments.items():
+            for seg in segs:
+                out.setdefault(seg.customer_id, {}).setdefault(sid, []).append(seg)
+        return out, 16 * sum(len(s) for s in segments.values()) + 200 * len(out) + 64
+
+    return derived.derived(source.snap, ("mrr.by_customer", source.epoch), build)
+
+
+LogRow = tuple[
+    int, str, str, str, int, int
+]  # (-day ordinal, customer, currency, kind, before, after)
+
+
+def movement_rows(
+    source: Source, history: dict[Key, list[Close]], scope: Scope, tz: ZoneInfo
+) -> list[LogRow]:
+    """Every customer movement of the day closes ``history`` (``mrr_movements``'s
+    classification), sorted in log order: newest day first, then customer id, then currency."""
+
+    def build() -> tuple[list[LogRow], int]:
+        rows: list[LogRow] = []
+        for (customer_id, currency), changes in history.items():
+            before, was_positive = 0, False
+            for close in changes:
+                kind = classify(before, close.value, was_positive)
+                rows.append(
+                    (-close.day.toordinal(), customer_id, currency, kind, before, close.value)
+                )
+                was_positive = was_positive or close.value > 0
+                before = close.value
+        rows.sort()
+        return rows, 130 * len(rows) + 64
+
+    result: list[LogRow] = shared(source, "mrr.movement_rows", scope, tz.key, build)
     return result

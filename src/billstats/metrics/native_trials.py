@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from billstats.metrics.mrr_shared import shared
 from billstats.metrics.mrr_timeline import PAYING, TRIALING, Scope, Segment
 from billstats.metrics.native_mrr_book import history, ratio, read_instant
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
@@ -101,6 +102,11 @@ class SubscriptionIndex:
         for _, converted in ended:
             self.converted_before.append(self.converted_before[-1] + converted)
 
+    @property
+    def nbytes(self) -> int:
+        steps = len(self.paying.instants) + len(self.trialing.instants)
+        return 120 * steps + 200 * len(self.trials) + 64
+
     def started(self, lo: datetime, hi: datetime) -> int:
         """Trials started at instants ``lo <= at < hi``."""
         return bisect_left(self.starts, hi) - bisect_left(self.starts, lo)
@@ -115,7 +121,13 @@ def index(ctx: Context) -> SubscriptionIndex:
     found = ctx.cache.get(_KEY)
     if found is None:
         h = history(ctx)
-        found = SubscriptionIndex(h.segments, h.scope)
+
+        def build() -> tuple[SubscriptionIndex, int]:
+            made = SubscriptionIndex(h.segments, h.scope)
+            return made, made.nbytes
+
+        assert h.source is not None  # shared by every request of the same data and filters
+        found = shared(h.source, "native_trials.index", h.scope, None, build)
         ctx.cache[_KEY] = found
     assert isinstance(found, SubscriptionIndex)
     return found

@@ -7,7 +7,7 @@ Every entry point reads only the caller's tenant; nothing here commits.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -163,18 +163,20 @@ def activities(
         wanted = matching(names, candidates, search)
     until = min(last, today)  # nothing after now has happened
     where = LogFilter(types, wanted, scope.currency)
-    log = activity_log(history, first, until, tz, where) if first <= until else []
-    names.update(customer_names(conn, tenant_id, {a.customer_id for a in log} - names.keys()))
+    # (an empty range when first > until: the log of no day)
+    log = activity_log(history, first, until, tz, where)
 
     if fmt == "csv":
+        names.update(customer_names(conn, tenant_id, {a.customer_id for a in log} - names.keys()))
         name = f"activities_{first.isoformat()}_{last.isoformat()}.csv"
         return CsvExport(name, activity_render.csv_chunks(log, names))
     start = 0
     if position is not None:
         day, cid, cur = position
-        start = bisect_right([a.order_key for a in log], (-day.toordinal(), cid, cur))
+        start = bisect_right(log.order_keys, (-day.toordinal(), cid, cur))
     page = log[start : start + limit]
     has_more = start + limit < len(log)
+    names.update(customer_names(conn, tenant_id, {a.customer_id for a in page} - names.keys()))
     tail = page[-1] if page else None
     return {
         "start_date": first.isoformat(),
@@ -269,7 +271,7 @@ def customer_metrics(
     history = customer_history(_history(conn, tenant_id, scope, now), customer_id)
     shown, points = customer_series(history, tz, buckets, today, scope.currency)
     until = min(asked.last, today)
-    moves: list[Activity] = (
+    moves: Sequence[Activity] = (
         activity_log(history, asked.first, until, tz, LogFilter(currency=scope.currency))
         if asked.first <= until
         else []
