@@ -10,6 +10,8 @@ values are checked with a declared ``Content-Length`` that is refused before any
 from __future__ import annotations
 
 import json
+import select
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -253,3 +255,30 @@ def test_import_over_the_record_cap_writes_nothing(
     assert over.status_code == 413
     assert over.json() == native("payload_too_large", "a batch holds at most 3 records")
     assert row_counts(engine, tenant.id) == before
+
+
+def test_request_head_past_the_server_limit_is_refused(
+    live_server: LiveServer, http: httpx.Client, tenant: TenantCtx
+) -> None:
+    """The request line and headers: h11 (``billstats serve`` runs uvicorn with h11) keeps at
+    most 16 KiB of an unfinished request head (a little more when it arrives in one read), so an
+    endless header is refused before any route is chosen, in the HTTP server's plain words (no
+    surface's format: no route was chosen), and the head is never held whole."""
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(b"GET /v1/customers HTTP/1.1\r\nHost: x\r\nX-Padding: ")
+        sent, answer = 0, b""
+        while sent < 64 * MiB:
+            readable, _, _ = select.select([sock], [], [], 0)
+            if readable:
+                answer = sock.recv(65536)
+                break
+            try:
+                sent += sock.send(b"x" * 65536)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+    assert sent < 8 * MiB  # refused long before the 64 MiB offered
+    assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(
+        b"Invalid HTTP request received."
+    )
+    assert http.get("/v1/customers", headers=tenant.headers).status_code == 200
