@@ -120,6 +120,10 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _yes(met: bool) -> str:
+    return "yes" if met else "no"
+
+
 def _load_table(load: dict[str, Any]) -> list[str]:
     kinds = load.get("kinds")
     if not kinds:
@@ -190,7 +194,18 @@ def markdown(results: dict[str, Any]) -> str:
     summary = (
         f"Targets on this run: p99 <= 50 ms {t['p99_le_50ms']['met']}/{t['p99_le_50ms']['of']}, "
         f">= 500 req/s {t['req_per_s_ge_500']['met']}/{t['req_per_s_ge_500']['of']}, "
-        f"RSS <= 1 GB {'yes' if t['server_rss_le_1gb']['met'] else 'no'}."
+        f"RSS <= 1 GB {_yes(t['server_rss_le_1gb']['met'])}; "
+        + "; ".join(
+            f"{name} {v['speedup']}x faster than the baseline (>= {v['target']:g}x: "
+            f"{_yes(v['met'])})"
+            for name, v in t["speedup_vs_baseline"].items()
+        )
+        + "; "
+        + "; ".join(
+            f"{kind} {v['records_per_s']:,}/s (>= {v['target']:,}: {_yes(v['met'])})"
+            for kind, v in t["ingest_records_per_s"].items()
+        )
+        + "."
     )
     parts = [
         head,
@@ -233,13 +248,14 @@ def growth(small: dict[str, Any], large: dict[str, Any]) -> list[str]:
     """p50 at the larger scale over p50 at the smaller one, per endpoint (target: <= 2)."""
     before = {e["name"]: e["single"].get("p50_ms") for e in small["endpoints"]}
     lines = [
-        f"| endpoint | p50 ms at {small['scale']:g} | p50 ms at {large['scale']:g} | growth |",
-        "| --- | ---: | ---: | ---: |",
+        f"| endpoint | p50 ms at {small['scale']:g} | p50 ms at {large['scale']:g} | growth | "
+        "at most 2x |",
+        "| --- | ---: | ---: | ---: | --- |",
     ]
     for e in large["endpoints"]:
         a, b = before.get(e["name"]), e["single"].get("p50_ms")
-        ratio = f"{b / a:.2f}x" if a and b else ""
-        lines.append(f"| {e['name']} | {_ms(a)} | {_ms(b)} | {ratio} |")
+        ratio, met = (f"{b / a:.2f}x", _yes(b / a <= 2)) if a and b else ("", "")
+        lines.append(f"| {e['name']} | {_ms(a)} | {_ms(b)} | {ratio} | {met} |")
     return lines
 
 
