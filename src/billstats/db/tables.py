@@ -361,3 +361,54 @@ fx_rates = Table(
     # Units of the reporting currency per unit of ``currency``, scaled by 10**12.
     Column("rate", BigInteger, nullable=False),
 )
+
+
+# -- Daily roll-ups ---------------------------------------------------------------------------
+#
+# Derived from the rows above and kept in step with them by the ingest engine, in the transaction
+# of every write (``billstats.ingest.rollups``); the read path sums them instead of scanning raw
+# rows.  A "day" is a calendar day in the tenant's zone (which never changes).  Each roll-up
+# always equals a recomputation from the raw rows (property-tested).
+
+# Calls per reseller partner (``''``: accounts of no partner), local day, direction, product,
+# currency and answered flag: the partner analytics and the native ``calls`` metric.
+call_days = Table(
+    "call_days",
+    metadata,
+    _tenant(),
+    Column("partner_id", String(ID), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("direction", String(8), primary_key=True),
+    Column("product", String(16), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("answered", Boolean, primary_key=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("billed_seconds", BigInteger, nullable=False),
+    Column("cost", Micros, nullable=False),
+)
+
+# Calls per account, local day and currency: the native ``call_accounts`` metric.
+call_account_days = Table(
+    "call_account_days",
+    metadata,
+    _tenant(),
+    Column("account_id", String(ID), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("billed_seconds", BigInteger, nullable=False),
+    Column("cost", Micros, nullable=False),
+    Index(None, "tenant_id", "day"),
+)
+
+# Every transaction of a wallet summed, with the latest instant among them: a balance "as of
+# now" is the total unless some transaction is dated later.
+wallet_totals = Table(
+    "wallet_totals",
+    metadata,
+    _tenant(),
+    Column("wallet_id", String(ID), primary_key=True),
+    Column("amount", Micros, nullable=False),
+    Column("transactions", BigInteger, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+)

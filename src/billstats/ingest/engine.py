@@ -30,6 +30,7 @@ from billstats.ingest import checks
 from billstats.ingest import repository as repo
 from billstats.ingest.keys import extract_key, key_label
 from billstats.ingest.kinds import KINDS, Kind, Row
+from billstats.ingest.rollups import Rollups
 from billstats.ingest.schemas.common import Id
 from billstats.ingest.versions import apply_subscription
 
@@ -144,6 +145,7 @@ class Batch:
         self._waiting: list[Incoming] = []
         self._waiting_keys: set[tuple[str, tuple[Any, ...]]] = set()
         self._known: dict[str, set[str]] = {}
+        self.rollups = Rollups(conn, tenant_id)
 
     # -- intake ---------------------------------------------------------------------------------
 
@@ -384,6 +386,8 @@ class Batch:
                     ),
                 )
             )
+        if not differing:  # (else the batch fails and rolls back)
+            self.rollups.appended(kind.name, [i.row for i in items], inserted)
         # Rows inserted just now compare equal too; they count as created, not unchanged.
         unchanged = len(items) - len(differing) - inserted
         self.result.counts[(kind.name, "created")] += inserted
@@ -431,6 +435,8 @@ class Batch:
                 self._record(kind, item, "updated", item.row)
         repo.insert_rows(self.conn, kind.table, inserts)
         repo.update_rows(self.conn, kind.table, kind.key_cols, updates)
+        if inserts or updates:
+            self.rollups.upserted(kind.name, stored, inserts + updates)
         if has_lines:
             repo.replace_lines(self.conn, self.tenant_id, new_lines, fresh=True)
             repo.replace_lines(self.conn, self.tenant_id, changed_lines, fresh=False)

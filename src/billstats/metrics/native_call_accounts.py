@@ -14,8 +14,9 @@ without it each (currency, local day) group is converted with that day's rate.  
 Each field is a breakdown by account id (the call record's ``account_id``, a customer id); every
 entry lists every account with a call in any of the query's buckets (0 in the others), so the
 columns line up.  ``summary`` compares each account's cost over the whole range with the
-previous range of the same length.  The query groups in the database by account, local day and
-currency (one row per group, walking the (tenant, account, started_at) index).
+previous range of the same length.  Whole local days come from the daily roll-up
+``call_account_days`` (one row per account, day and currency); pieces of days at the range's
+edges (today, up to now) from the call records, grouped in the database.
 """
 
 from __future__ import annotations
@@ -23,20 +24,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
 from billstats.db import tables as t
-from billstats.metrics.calendar import day_start, each_day, local_date
+from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.native_support import Buckets, Money, covering
 from billstats.metrics.partner_queries import account_ids, day_number
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
+from billstats.metrics.rollup_days import split
 from billstats.metrics.tally import Tally
 from billstats.money import MICROS
-
-DAYS_PER_QUERY = 366  # day boundaries per CASE tree, as the calls metric
 
 
 @dataclass(frozen=True)
@@ -91,25 +92,39 @@ def account_groups(
     ]
 
 
-def _chunks(first: date, last: date) -> list[list[date]]:
-    days = each_day(first, last)
-    return [days[i : i + DAYS_PER_QUERY] for i in range(0, len(days), DAYS_PER_QUERY)]
+def account_groups_in(
+    conn: Connection, tenant_id: int, partner_id: str | None, span: Span, tz: ZoneInfo
+) -> list[AccountGroup]:
+    """Calls started in ``span`` grouped by account, local day and currency: whole local days
+    from the ``call_account_days`` roll-up, the pieces of days at the span's edges from the raw
+    rows (the same groups as :func:`account_groups` over the span's days)."""
+    parts = split(span, tz)
+    out: list[AccountGroup] = []
+    if parts.first is not None:
+        d = t.call_account_days
+        stmt = select(
+            d.c.account_id, d.c.day, d.c.currency, d.c.calls, d.c.billed_seconds, d.c.cost
+        ).where(d.c.tenant_id == tenant_id, d.c.day >= parts.first, d.c.day <= parts.last)
+        if partner_id is not None:
+            stmt = stmt.where(d.c.account_id.in_(account_ids(tenant_id, partner_id)))
+        out += [
+            AccountGroup(account, day, currency, int(n), int(b), int(c))
+            for account, day, currency, n, b, c in conn.execute(stmt)
+        ]
+    for piece in parts.pieces:
+        day = local_date(piece.start, tz)
+        out += account_groups(
+            conn, tenant_id, partner_id, [day], [piece.start, piece.end], piece.end
+        )
+    return out
 
 
 def _groups(ctx: Context, buckets: Sequence[Bucket]) -> list[AccountGroup]:
     span = covering(buckets, ctx.now)
     if not ctx.filters.livemode or span.end <= span.start:
         return []
-    tz = ctx.timezone
-    last = min(local_date(span.end - timedelta(microseconds=1), tz), buckets[-1].last)
-    out: list[AccountGroup] = []
-    for days in _chunks(buckets[0].first, last):
-        bounds = [day_start(d, tz) for d in days] + [day_start(days[-1] + timedelta(1), tz)]
-        found = account_groups(
-            ctx.conn, ctx.tenant_id, ctx.filters.partner_id, days, bounds, span.end
-        )
-        out += [g for g in found if ctx.filters.currency in (None, g.currency)]
-    return out
+    found = account_groups_in(ctx.conn, ctx.tenant_id, ctx.filters.partner_id, span, ctx.timezone)
+    return [g for g in found if ctx.filters.currency in (None, g.currency)]
 
 
 def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:

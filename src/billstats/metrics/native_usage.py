@@ -19,22 +19,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 
 from sqlalchemy import and_, func, select, true
 
 from billstats.db import tables as t
 from billstats.metrics import partner_queries
-from billstats.metrics.calendar import Span, day_start, each_day, local_date
+from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.native_support import Buckets, Money, covering, record_scope
 from billstats.metrics.partner import DIRECTIONS, PRODUCTS
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.tally import Tally
 from billstats.money import MICROS
 
-# Calls are grouped by local day in the database, at most this many days per query.
-CALL_DAYS_PER_QUERY = 366
 PARTS = ("", *(f"{name}_" for name in (*DIRECTIONS, *PRODUCTS)))
 
 
@@ -93,32 +91,14 @@ def _usage(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     ]
 
 
-def _chunks(first: date, last: date) -> list[list[date]]:
-    days = each_day(first, last)
-    return [days[i : i + CALL_DAYS_PER_QUERY] for i in range(0, len(days), CALL_DAYS_PER_QUERY)]
-
-
 def _call_groups(ctx: Context, span: Span) -> list[partner_queries.CallGroup]:
     """The calls started in ``span`` grouped by local day (and direction, product, currency,
-    answered), loaded once per request; the days grouped are those from the first call to the
-    last, however long the span."""
+    answered), loaded once per request (whole days from the daily roll-up)."""
     key = ("native_usage.calls", span.start, span.end)
     if key not in ctx.cache:
-        groups: list[partner_queries.CallGroup] = []
-        first_last = partner_queries.call_instants(
-            ctx.conn, ctx.tenant_id, ctx.filters.partner_id, span.start, span.end
+        ctx.cache[key] = partner_queries.call_groups_in(
+            ctx.conn, ctx.tenant_id, ctx.filters.partner_id, span, ctx.timezone
         )
-        if first_last is not None:
-            tz = ctx.timezone
-            first, last = (local_date(at, tz) for at in first_last)
-            for days in _chunks(first, last):
-                bounds = [day_start(d, tz) for d in days]
-                bounds.append(day_start(days[-1] + timedelta(days=1), tz))
-                bounds[0] = max(bounds[0], span.start)
-                groups += partner_queries.call_groups(
-                    ctx.conn, ctx.tenant_id, ctx.filters.partner_id, days, bounds, span.end
-                )
-        ctx.cache[key] = groups
     result: list[partner_queries.CallGroup] = ctx.cache[key]
     return result
 

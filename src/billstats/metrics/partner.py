@@ -30,7 +30,7 @@ from sqlalchemy import Connection
 
 from billstats.errors import NotFound
 from billstats.metrics import partner_queries as queries
-from billstats.metrics.calendar import day_start, each_day, local_date
+from billstats.metrics.calendar import Span, day_start, local_date
 from billstats.metrics.fx import Converter, load_converter
 from billstats.money import MICROS
 from billstats.tenants.schemas import Tenant
@@ -177,9 +177,9 @@ def partner_report(
     to_partner = _exchange(conn, tenant, currency, set(balances), today, today)
     balance = sum((to_partner(micros, cur, today) for cur, micros in balances.items()), Fraction(0))
 
-    days = each_day(first, last)
-    bounds = [day_start(d, zone) for d in each_day(first, last + timedelta(days=1))]
-    groups = queries.call_groups(conn, tenant.id, partner_id, days, bounds, now)
+    start, end = day_start(first, zone), day_start(last + timedelta(days=1), zone)
+    span = Span(start, max(start, min(end, now)))
+    groups = queries.call_groups_in(conn, tenant.id, partner_id, span, zone)
     to_partner = _exchange(conn, tenant, currency, {g.currency for g in groups}, first, last)
 
     total = Usage()

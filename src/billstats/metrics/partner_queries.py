@@ -4,7 +4,8 @@ A partner's accounts are the tenant's customers whose ``partner_id`` is the part
 is scoped by tenant and partner.  Call records are grouped in the database by the tenant-local
 day they started on (a binary search over the day boundaries written as nested ``CASE``, so no
 per-row work happens in Python and both SQLite and PostgreSQL run the same SQL), by direction,
-product, currency and whether they were answered.
+product, currency and whether they were answered; whole days come from the daily roll-up
+``call_days`` (:func:`call_groups_in`) and wallet balances from ``wallet_totals``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,6 +27,8 @@ from sqlalchemy import (
 )
 
 from billstats.db import tables as t
+from billstats.metrics.calendar import Span, local_date
+from billstats.metrics.rollup_days import split
 
 _cust = t.customers
 _calls = t.call_records
@@ -69,22 +73,41 @@ def wallet_balances(
     conn: Connection, tenant_id: int, partner_id: str, until: datetime
 ) -> dict[str, int]:
     """Sum of the transactions up to ``until`` (inclusive) of the partner's accounts' active
-    wallets, per wallet currency, in micros."""
-    w, x = t.wallets, t.wallet_transactions
-    # One indexed sum per wallet (tenant, wallet_id), over the partner's wallets only.
-    balance = (
-        select(func.coalesce(func.sum(x.c.amount), 0))
-        .where(x.c.tenant_id == w.c.tenant_id, x.c.wallet_id == w.c.id, x.c.created_at <= until)
-        .scalar_subquery()
-    )
-    stmt = select(w.c.currency, balance).where(
-        w.c.tenant_id == tenant_id,
-        w.c.customer_id.in_(account_ids(tenant_id, partner_id)),
-        w.c.status == "active",
+    wallets, per wallet currency, in micros.
+
+    A wallet's total is kept by the ``wallet_totals`` roll-up with the instant of its latest
+    transaction: when that is not after ``until`` (the usual case) the total is the balance;
+    otherwise the wallet's transactions up to ``until`` are summed.
+    """
+    w, wt, x = t.wallets, t.wallet_totals, t.wallet_transactions
+    stmt = (
+        select(w.c.id, w.c.currency, wt.c.amount, wt.c.last_at)
+        .select_from(
+            w.outerjoin(wt, (wt.c.tenant_id == w.c.tenant_id) & (wt.c.wallet_id == w.c.id))
+        )
+        .where(
+            w.c.tenant_id == tenant_id,
+            w.c.customer_id.in_(account_ids(tenant_id, partner_id)),
+            w.c.status == "active",
+        )
     )
     totals: dict[str, int] = {}
-    for currency, amount in conn.execute(stmt):
-        totals[currency] = totals.get(currency, 0) + int(amount)
+    for wallet_id, currency, amount, last_at in conn.execute(stmt).all():
+        if amount is None:
+            value = 0
+        elif last_at <= until:
+            value = int(amount)
+        else:  # some transaction is dated after ``until``: sum the wallet's up to it
+            value = int(
+                conn.execute(
+                    select(func.coalesce(func.sum(x.c.amount), 0)).where(
+                        x.c.tenant_id == tenant_id,
+                        x.c.wallet_id == wallet_id,
+                        x.c.created_at <= until,
+                    )
+                ).scalar_one()
+            )
+        totals[currency] = totals.get(currency, 0) + value
     return totals
 
 
@@ -186,3 +209,35 @@ def call_groups(
             stmt
         )
     ]
+
+
+def call_groups_in(
+    conn: Connection, tenant_id: int, partner_id: str | None, span: Span, tz: ZoneInfo
+) -> list[CallGroup]:
+    """The partner's calls (every call when ``partner_id`` is None) started in ``span``, grouped
+    by local day, direction, product, currency and answered flag, ordered by those.
+
+    Whole local days come from the ``call_days`` roll-up; the pieces of days at the span's edges
+    (``now``) from the raw rows.  The same groups as :func:`call_groups` over the span's days.
+    """
+    parts = split(span, tz)
+    out: list[CallGroup] = []
+    if parts.first is not None:
+        d = t.call_days
+        keys = (d.c.day, d.c.direction, d.c.product, d.c.currency, d.c.answered)
+        stmt = (
+            select(*keys, func.sum(d.c.calls), func.sum(d.c.billed_seconds), func.sum(d.c.cost))
+            .where(d.c.tenant_id == tenant_id, d.c.day >= parts.first, d.c.day <= parts.last)
+            .group_by(*keys)
+        )
+        if partner_id is not None:
+            stmt = stmt.where(d.c.partner_id == partner_id)
+        out += [
+            CallGroup(day, direction, product, currency, bool(answered), int(n), int(b), int(c))
+            for day, direction, product, currency, answered, n, b, c in conn.execute(stmt)
+        ]
+    for piece in parts.pieces:
+        day = local_date(piece.start, tz)
+        out += call_groups(conn, tenant_id, partner_id, [day], [piece.start, piece.end], piece.end)
+    out.sort(key=lambda g: (g.day, g.direction, g.product, g.currency, g.answered))
+    return out

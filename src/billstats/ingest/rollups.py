@@ -1,0 +1,411 @@
+"""Daily roll-ups kept in step with the raw rows, in the transaction of every write.
+
+The ingest engine tells a batch's :class:`Rollups` what it wrote:
+
+- **Appended rows** (call records, wallet transactions): when every row of a chunk was new (the
+  usual case) their sums are added to the roll-up rows they fall in; when some existed already
+  (a re-import overlapping stored rows, whose content matched) the roll-up rows the chunk touches
+  are recomputed from the raw rows instead.
+- **Upserted rows** whose change moves other rows between roll-up rows: a customer that changes
+  reseller partner takes its calls from the old partner's days to the new one's.
+
+Every roll-up equals a recomputation from the raw rows (:func:`rebuild` does that recomputation;
+the migration that created the tables ran it for the data already stored).  Days are calendar
+days in the tenant's zone; sums are integers.  Roll-up rows are written in key order (no
+deadlock between concurrent writers on PostgreSQL) and rows left at zero are deleted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, case, delete, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from billstats.db import tables as t
+from billstats.db.dialect import MAX_IN_PARAMS
+
+Row = dict[str, Any]
+Sums = dict[tuple[Any, ...], list[int]]
+
+_CALL_KEY = ("partner_id", "day", "direction", "product", "currency", "answered")
+_CALL_SUMS = ("calls", "billed_seconds", "cost")
+_ACCOUNT_KEY = ("account_id", "day", "currency")
+_HOUR = timedelta(hours=1)
+_TICK = timedelta(microseconds=1)
+NO_PARTNER = ""
+
+
+class LocalDays:
+    """Instant -> calendar day in a zone, remembered per UTC hour when the whole hour falls on
+    one local day (the exact conversion otherwise)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._hours: dict[datetime, date | None] = {}
+
+    def __call__(self, at: datetime) -> date:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        day = self._hours.get(hour, _MISSING)
+        if day is _MISSING:
+            first = hour.astimezone(self.tz).date()
+            last = (hour + _HOUR - _TICK).astimezone(self.tz).date()
+            day = self._hours[hour] = first if first == last else None
+        if day is None:
+            return at.astimezone(self.tz).date()
+        assert isinstance(day, date)
+        return day
+
+
+_MISSING: Any = object()
+
+
+def tenant_zone(conn: Connection, tenant_id: int) -> ZoneInfo:
+    zone = conn.execute(select(t.tenants.c.timezone).where(t.tenants.c.id == tenant_id)).scalar()
+    return ZoneInfo(zone or "UTC")
+
+
+def _chunks(items: Sequence[Any], size: int = MAX_IN_PARAMS // 2) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def add_sums(
+    conn: Connection, table: Table, tenant_id: int, key: Sequence[str], sums: Sums
+) -> None:
+    """Add ``sums`` (key tuple -> values of the table's value columns) to the roll-up rows,
+    creating missing ones; rows whose first value (a count) drops to 0 are deleted."""
+    if not sums:
+        return
+    values = [c.name for c in table.columns if c.name != "tenant_id" and c.name not in key]
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            **dict(zip(key, k, strict=True)),
+            **dict(zip(values, v, strict=True)),
+        }
+        for k, v in sorted(sums.items(), key=lambda kv: _order(kv[0]))
+    ]
+    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = mod.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", *key],
+        set_={v: table.c[v] + stmt.excluded[v] for v in values},
+    )
+    conn.execute(stmt, rows)
+    if any(v[0] < 0 for v in sums.values()):
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c[values[0]] == 0))
+
+
+def _order(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is None, v) for v in key)
+
+
+def replace_rows(
+    conn: Connection,
+    table: Table,
+    tenant_id: int,
+    key: Sequence[str],
+    parts: Iterable[tuple[Any, ...]],
+    part_cols: Sequence[str],
+    sums: Sums,
+) -> None:
+    """Replace the roll-up rows of the partitions ``parts`` (values of ``part_cols``, a prefix
+    or subset of the key) by ``sums`` (recomputed from the raw rows)."""
+    wanted = sorted(set(parts), key=_order)
+    cols = [table.c[c] for c in part_cols]
+    for part in _chunks(wanted, MAX_IN_PARAMS // max(1, len(cols))):
+        cond = cols[0].in_([p[0] for p in part]) if len(cols) == 1 else tuple_(*cols).in_(part)
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id, cond))
+    kept = {k: v for k, v in sums.items() if v[0]}
+    add_sums(conn, table, tenant_id, key, kept)
+
+
+class Rollups:
+    """The roll-up maintenance of one batch (one tenant, one transaction)."""
+
+    def __init__(self, conn: Connection, tenant_id: int) -> None:
+        self.conn = conn
+        self.tenant_id = tenant_id
+        self._days: LocalDays | None = None
+        self._partners: dict[str, str] = {}
+
+    @property
+    def days(self) -> LocalDays:
+        if self._days is None:
+            self._days = LocalDays(tenant_zone(self.conn, self.tenant_id))
+        return self._days
+
+    # -- what the engine reports ---------------------------------------------------------------
+
+    def appended(self, kind: str, rows: Sequence[Row], inserted: int) -> None:
+        """Rows of an append-only kind were written; ``inserted`` of them were new."""
+        if not inserted or kind not in _APPENDED:
+            return
+        _APPENDED[kind](self, rows, inserted == len(rows))
+
+    def upserted(self, kind: str, old: Mapping[tuple[Any, ...], Row], new: Sequence[Row]) -> None:
+        """Rows of an upserted kind were created or updated (``old``: the stored rows by key,
+        before the write)."""
+        if kind == "customers":
+            self._customers(old, new)
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def partners(self, accounts: Iterable[str]) -> dict[str, str]:
+        """Account -> its partner id (``NO_PARTNER`` for none), as stored now."""
+        wanted = sorted(set(accounts) - self._partners.keys())
+        c = t.customers
+        for part in _chunks(wanted):
+            stmt = select(c.c.id, c.c.partner_id).where(
+                c.c.tenant_id == self.tenant_id, c.c.id.in_(part)
+            )
+            for cid, partner in self.conn.execute(stmt):
+                self._partners[cid] = partner or NO_PARTNER
+        return self._partners
+
+    def call_sums(self, rows: Iterable[Row], sign: int = 1) -> tuple[Sums, Sums]:
+        """(sums per call_days key, sums per call_account_days key) of call records."""
+        rows = list(rows)
+        partners = self.partners(r["account_id"] for r in rows)
+        days = self.days
+        per_partner: Sums = defaultdict(lambda: [0, 0, 0])
+        per_account: Sums = defaultdict(lambda: [0, 0, 0])
+        for r in rows:
+            day = days(r["started_at"])
+            account, currency = r["account_id"], r["currency"]
+            billed, cost = sign * r["billed_seconds"], sign * r["cost"]
+            a = per_partner[
+                (partners[account], day, r["direction"], r["product"], currency, r["answered"])
+            ]
+            a[0] += sign
+            a[1] += billed
+            a[2] += cost
+            b = per_account[(account, day, currency)]
+            b[0] += sign
+            b[1] += billed
+            b[2] += cost
+        return per_partner, per_account
+
+    def _call_records(self, rows: Sequence[Row], all_new: bool) -> None:
+        if all_new:
+            per_partner, per_account = self.call_sums(rows)
+            add_sums(self.conn, t.call_days, self.tenant_id, _CALL_KEY, per_partner)
+            add_sums(self.conn, t.call_account_days, self.tenant_id, _ACCOUNT_KEY, per_account)
+            return
+        # Some rows existed already: recompute the accounts' days these rows fall on.
+        days = self.days
+        touched = {(r["account_id"], days(r["started_at"])) for r in rows}
+        self.recompute_calls(touched)
+
+    def recompute_calls(self, touched: set[tuple[str, date]]) -> None:
+        """Recompute from the raw rows the roll-up rows of these (account, day) pairs and of
+        their partners' days."""
+        partners = self.partners(a for a, _ in touched)
+        partner_days = {(partners[a], d) for a, d in touched}
+        accounts_of: dict[str, set[str]] = defaultdict(set)
+        for partner in {p for p, _ in partner_days}:
+            accounts_of[partner] = self._accounts_of(partner)
+        accounts = sorted({a for p, _ in partner_days for a in accounts_of[p]})
+        first, last = min(d for _, d in touched), max(d for _, d in touched)
+        raw = list(self._calls_between(accounts, first, last))
+        per_partner, per_account = self.call_sums(raw)
+        per_partner = {k: v for k, v in per_partner.items() if (k[0], k[1]) in partner_days}
+        per_account = {k: v for k, v in per_account.items() if (k[0], k[1]) in touched}
+        replace_rows(
+            self.conn,
+            t.call_days,
+            self.tenant_id,
+            _CALL_KEY,
+            partner_days,
+            ("partner_id", "day"),
+            per_partner,
+        )
+        replace_rows(
+            self.conn,
+            t.call_account_days,
+            self.tenant_id,
+            _ACCOUNT_KEY,
+            touched,
+            ("account_id", "day"),
+            per_account,
+        )
+
+    def _accounts_of(self, partner: str) -> set[str]:
+        c = t.customers
+        cond = c.c.partner_id.is_(None) if partner == NO_PARTNER else c.c.partner_id == partner
+        stmt = select(c.c.id).where(c.c.tenant_id == self.tenant_id, cond)
+        return set(self.conn.execute(stmt).scalars())
+
+    def _calls_between(self, accounts: Sequence[str], first: date, last: date) -> Iterable[Row]:
+        """The call records of ``accounts`` started on local days ``first``..``last`` (and a
+        few hours around them: callers keep only the days they want)."""
+        c = t.call_records
+        lo = datetime.combine(first - timedelta(days=2), datetime.min.time(), tzinfo=_UTC)
+        hi = datetime.combine(last + timedelta(days=3), datetime.min.time(), tzinfo=_UTC)
+        cols = [c.c[n] for n in ("account_id", "started_at", "direction", "product", "currency")]
+        cols += [c.c.answered, c.c.billed_seconds, c.c.cost]
+        for part in _chunks(accounts):
+            stmt = select(*cols).where(
+                c.c.tenant_id == self.tenant_id,
+                c.c.account_id.in_(part),
+                c.c.started_at >= lo,
+                c.c.started_at < hi,
+            )
+            for row in self.conn.execute(stmt).mappings():
+                yield dict(row)
+
+    def _customers(self, old: Mapping[tuple[Any, ...], Row], new: Sequence[Row]) -> None:
+        """A customer moving to another partner takes its calls along."""
+        moved: list[tuple[str, str, str]] = []
+        for row in new:
+            before = old.get((row["id"],))
+            if before is None:
+                continue  # a new customer has no calls yet (calls name existing customers)
+            was, now = before["partner_id"] or NO_PARTNER, row.get("partner_id") or NO_PARTNER
+            if was != now:
+                moved.append((row["id"], was, now))
+        for account, was, now in sorted(moved):
+            calls = list(self._calls_of(account))
+            self._partners[account] = was
+            out, _ = self.call_sums(calls, sign=-1)
+            self._partners[account] = now
+            into, _ = self.call_sums(calls)
+            merged: Sums = defaultdict(lambda: [0, 0, 0])
+            for sums in (out, into):
+                for k, v in sums.items():
+                    m = merged[k]
+                    for i, x in enumerate(v):
+                        m[i] += x
+            add_sums(self.conn, t.call_days, self.tenant_id, _CALL_KEY, dict(merged))
+        for row in new:
+            self._partners.pop(row["id"], None)
+
+    def _calls_of(self, account: str) -> Iterable[Row]:
+        c = t.call_records
+        cols = [c.c[n] for n in ("account_id", "started_at", "direction", "product", "currency")]
+        stmt = select(*cols, c.c.answered, c.c.billed_seconds, c.c.cost).where(
+            c.c.tenant_id == self.tenant_id, c.c.account_id == account
+        )
+        for row in self.conn.execute(stmt).mappings():
+            yield dict(row)
+
+    # -- wallets -------------------------------------------------------------------------------
+
+    def _wallet_transactions(self, rows: Sequence[Row], all_new: bool) -> None:
+        if not all_new:
+            self.recompute_wallets({r["wallet_id"] for r in rows})
+            return
+        sums: dict[str, list[Any]] = {}
+        for r in rows:
+            found = sums.get(r["wallet_id"])
+            if found is None:
+                sums[r["wallet_id"]] = [r["amount"], 1, r["created_at"]]
+            else:
+                found[0] += r["amount"]
+                found[1] += 1
+                found[2] = max(found[2], r["created_at"])
+        w = t.wallet_totals
+        rows_out = [
+            {
+                "tenant_id": self.tenant_id,
+                "wallet_id": k,
+                "amount": a,
+                "transactions": n,
+                "last_at": at,
+            }
+            for k, (a, n, at) in sorted(sums.items())
+        ]
+        mod: Any = sqlite if self.conn.dialect.name == "sqlite" else postgresql
+        stmt = mod.insert(w)
+        later = stmt.excluded.last_at > w.c.last_at
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "wallet_id"],
+            set_={
+                "amount": w.c.amount + stmt.excluded.amount,
+                "transactions": w.c.transactions + stmt.excluded.transactions,
+                "last_at": case((later, stmt.excluded.last_at), else_=w.c.last_at),
+            },
+        )
+        self.conn.execute(stmt, rows_out)
+
+    def recompute_wallets(self, wallets: set[str]) -> None:
+        x, w = t.wallet_transactions, t.wallet_totals
+        for part in _chunks(sorted(wallets)):
+            self.conn.execute(
+                delete(w).where(w.c.tenant_id == self.tenant_id, w.c.wallet_id.in_(part))
+            )
+            stmt = (
+                select(
+                    x.c.wallet_id,
+                    func.sum(x.c.amount),
+                    func.count(),
+                    func.max(x.c.created_at),
+                )
+                .where(x.c.tenant_id == self.tenant_id, x.c.wallet_id.in_(part))
+                .group_by(x.c.wallet_id)
+            )
+            found = [
+                {
+                    "tenant_id": self.tenant_id,
+                    "wallet_id": wid,
+                    "amount": int(amount),
+                    "transactions": int(n),
+                    "last_at": last,
+                }
+                for wid, amount, n, last in self.conn.execute(stmt)
+            ]
+            if found:
+                self.conn.execute(w.insert(), found)
+
+
+_APPENDED = {
+    "call_records": Rollups._call_records,
+    "wallet_transactions": Rollups._wallet_transactions,
+}
+
+_UTC = ZoneInfo("UTC")
+
+
+def rebuild(conn: Connection, tenant_id: int) -> None:
+    """Recompute every roll-up of the tenant from its raw rows (replacing what is stored)."""
+    for table in (t.call_days, t.call_account_days, t.wallet_totals):
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
+    rollups = Rollups(conn, tenant_id)
+    c = t.call_records
+    cols = [c.c[n] for n in ("account_id", "started_at", "direction", "product", "currency")]
+    stmt = select(*cols, c.c.answered, c.c.billed_seconds, c.c.cost).where(
+        c.c.tenant_id == tenant_id
+    )
+    per_partner: Sums = defaultdict(lambda: [0, 0, 0])
+    per_account: Sums = defaultdict(lambda: [0, 0, 0])
+    batch: list[Row] = []
+
+    def fold() -> None:
+        a, b = rollups.call_sums(batch)
+        for target, sums in ((per_partner, a), (per_account, b)):
+            for k, v in sums.items():
+                m = target[k]
+                for i, x in enumerate(v):
+                    m[i] += x
+        batch.clear()
+
+    for row in conn.execute(stmt.execution_options(yield_per=20_000)).mappings():
+        batch.append(dict(row))
+        if len(batch) >= 20_000:
+            fold()
+    fold()
+    add_sums(conn, t.call_days, tenant_id, _CALL_KEY, dict(per_partner))
+    add_sums(conn, t.call_account_days, tenant_id, _ACCOUNT_KEY, dict(per_account))
+    x = t.wallet_transactions
+    wallets = set(
+        conn.execute(select(x.c.wallet_id).where(x.c.tenant_id == tenant_id).distinct()).scalars()
+    )
+    rollups.recompute_wallets(wallets)
+
+
+__all__ = ["LocalDays", "Rollups", "rebuild", "tenant_zone"]
