@@ -43,12 +43,13 @@ def test_read_benchmark_runs_and_agrees_with_the_baseline(
     options = run.Options(
         requests=3, concurrent_requests=8, clients=4, budget=60, baseline_repeats=1, warmup=1
     )
+    tenant = f"bench-{uuid.uuid4().hex[:8]}"
     results = run.run_once(
         db=engine.dialect.name,
         scale=SCALE,
         options=options,
         database_url=settings.database_url,
-        tenant=f"bench-{uuid.uuid4().hex[:8]}",
+        tenant=tenant,
         workdir=tmp_path,
         log=lambda message: None,
     )
@@ -106,3 +107,23 @@ def test_read_benchmark_runs_and_agrees_with_the_baseline(
     assert text.count(report.START) == 1 and text.count(report.END) == 1
     assert "| vendor: pabbly today |" in text
     assert "| MRR, 2 years daily (converted) | 730 | yes |" in text
+
+    # --skip-load: the same tenant measured again, the load numbers of the run that loaded it.
+    again = run.run_once(
+        db=engine.dialect.name,
+        scale=SCALE,
+        options=run.Options(requests=2, concurrent_requests=2, clients=2, only=("tenant",)),
+        database_url=settings.database_url,
+        skip_load=True,
+        tenant=tenant,
+        workdir=tmp_path,
+        log=lambda message: None,
+    )
+    assert again["tenant_id"] == results["tenant_id"]
+    assert again["load"]["reused"] is True
+    assert again["load"]["kinds"] == results["load"]["kinds"]
+    assert [e["name"] for e in again["endpoints"]] == ["dashboard tenant"]
+    assert again["baseline"] == [] and run.failed(again) == []
+    partial = run.write_results(again, tmp_path / "results")
+    assert partial.name.endswith("-partial.json")
+    assert list(report.latest([path, partial]).values()) == [json.loads(path.read_text())]
