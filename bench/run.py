@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import time
+import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -331,16 +332,21 @@ def main(argv: list[str] | None = None) -> int:
     for scale in scales:
         for db in dbs:
             say(f"=== {db}, scale {scale_tag(scale)} ===")
-            results = run_once(
-                db=db,
-                scale=scale,
-                options=options,
-                database_url=args.database_url,
-                skip_load=args.skip_load,
-                seed=args.seed,
-                anchor=args.anchor_date,
-                tenant=args.tenant,
-            )
+            try:
+                results = run_once(
+                    db=db,
+                    scale=scale,
+                    options=options,
+                    database_url=args.database_url,
+                    skip_load=args.skip_load,
+                    seed=args.seed,
+                    anchor=args.anchor_date,
+                    tenant=args.tenant,
+                )
+            except Exception:  # the next run of --all still runs; the status says it failed
+                say(traceback.format_exc())
+                problems.append(f"{db} scale {scale_tag(scale)}: the run crashed (above)")
+                continue
             path = write_results(results)
             print(report.markdown(results))
             print(f"\nresults: {path}\n")
