@@ -18,15 +18,32 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
 class Tally:
-    """Responses per operation and status."""
+    """Responses per operation and status, and the failures (saved as they come, so a run that
+    is cut short still tells what it found)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.counts: defaultdict[str, Counter[int]] = defaultdict(Counter)
+        self.failures: list[dict[str, object]] = []
+        self._unsaved = 0
+
+    def fail(self, operation: str, status: int, message: str) -> None:
+        self.failures.append({"operation": operation, "status": status, "message": message})
+        self.save()
 
     def add(self, operation: str, method: str, status: int) -> None:
         # Other methods on the operation's path (schemathesis' coverage cases) count apart.
         label = operation if operation.startswith(method.upper() + " ") else "other methods"
         self.counts[label][status] += 1
+        self._unsaved += 1
+        if self._unsaved >= 500:
+            self.save()
+
+    def save(self) -> None:
+        self._unsaved = 0
+        self.path.parent.mkdir(exist_ok=True)
+        report = {"responses": self.as_dict(), "failures": self.failures}
+        self.path.write_text(json.dumps(report, indent=1) + "\n")
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {
@@ -52,9 +69,7 @@ def world(live_server: LiveServer, engine: Engine) -> World:
 
 @pytest.fixture(scope="session")
 def tally(engine: Engine, worker_id: str) -> Iterator[Tally]:
-    out = Tally()
+    out = Tally(OUTPUT / f"fuzz-{engine.dialect.name}-{worker_id}.json")
     yield out
     if out.counts:
-        OUTPUT.mkdir(exist_ok=True)
-        path = OUTPUT / f"fuzz-{engine.dialect.name}-{worker_id}.json"
-        path.write_text(json.dumps(out.as_dict(), indent=1) + "\n")
+        out.save()

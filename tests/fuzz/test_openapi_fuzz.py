@@ -110,4 +110,8 @@ def check_case(case: Any, world: World, tally: Tally) -> None:
     with requests.Session() as session:
         response = case.call(base_url=world.base_url, session=session, headers=headers)
         tally.add(case.operation.label, case.method, response.status_code)
-        case.validate_response(response, checks=CHECKS, headers=headers)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except Exception as exc:
+            tally.fail(case.operation.label, response.status_code, str(exc))
+            raise
