@@ -82,6 +82,23 @@ class Ledger:
         found |= {key for k, key, _ in [*self.updates, *(self.late if late else [])] if k == kind}
         return found
 
+    def records(self, kind: str, late: bool = True) -> dict[str, dict[str, Any]]:
+        """The latest body written under each id of ``kind``."""
+        out = {_key(kind, data): data for k, data in self.lines if k == kind}
+        for k, key, data in [*self.updates, *(self.late if late else [])]:
+            if k == kind:
+                out[key] = data
+        return out
+
+    def accounts(self, partner: str, late: bool = True) -> set[str]:
+        """The partner's accounts: customers whose record names it (their auth id = their id)."""
+        customers = self.records("customers", late)
+        return {c for c, data in customers.items() if data.get("partner_id") == partner}
+
+    def subscriptions_of(self, customer: str, late: bool = True) -> set[str]:
+        subscriptions = self.records("subscriptions", late)
+        return {s for s, data in subscriptions.items() if data["customer_id"] == customer}
+
 
 def _key(kind: str, data: dict[str, Any]) -> str:
     return f"{data['currency']}/{data['date']}" if kind == "fx_rates" else str(data["id"])

@@ -104,6 +104,23 @@ def assert_clean(view: View, marker: str) -> None:
     assert marker not in text, f"the other tenant's {marker!r} leaked"
 
 
+def assert_scoped(view: View, access: Access) -> None:
+    """Each partner credential lists exactly its partner's accounts, and each portal token shows
+    only its customer's subscriptions (from scratch: what the tenant's records say)."""
+    ledger = access.ledger
+    for partner in access.partners:
+        for label in (f"vobiz dashboard {partner}", f"vobiz analytics {partner}"):
+            status, body = view[label]
+            listed = {c["auth_id"] for c in body["accounts"]["customers"]}
+            assert (status, listed) == (200, ledger.accounts(partner, access.late_done)), label
+            assert body["accounts"]["total"] == len(listed)
+    for customer in access.portal:
+        status, body = view[f"portal {customer}"]
+        shown = {s["subscription_external_id"] for s in body["next_billing"]}
+        shown |= {s["subscription_external_id"] for s in body["upcoming_charges"]}
+        assert status == 200 and shown <= ledger.subscriptions_of(customer), (customer, shown)
+
+
 def run_scenario(engine: Engine, client: httpx.Client, data: st.DataObject) -> None:
     a_ledger = data.draw(ledgers("a", f"mka{uuid.uuid4().hex[:10]}"), label="tenant A")
     b_ledger = data.draw(ledgers("b", f"mkb{uuid.uuid4().hex[:10]}"), label="tenant B")
@@ -113,11 +130,12 @@ def run_scenario(engine: Engine, client: httpx.Client, data: st.DataObject) -> N
     a_alone = full_view(client, a, b_ledger)
     a_watched = watched_view(client, a)
     a_rows = tenant_rows(engine, a.tenant.id)
-    assert any(status == 200 and body for status, body in a_alone.values())
+    assert_scoped(a_alone, a)
 
     # 2. B arrives, changes its records, and tries A's ids.
     b = load(engine, client, b_ledger)
     b_before = full_view(client, b, a_ledger)
+    assert_scoped(b_before, b)
     assert probe(client, b, a) > 0
     assert_same(a_alone, full_view(client, a, b_ledger), "A after B's writes")
     assert tenant_rows(engine, a.tenant.id) == a_rows
