@@ -57,15 +57,17 @@ def with_ratios(
     out = []
     for check in checks:
         p50 = _p50(measured, check["endpoint"])
-        base_ms = check["baseline_seconds"] * 1000
-        ratio = p50 / base_ms if p50 is not None and base_ms else None
+        base_ms = round(check["baseline_seconds"] * 1000, 2)
+        ratio = speedup = None
+        if p50 and base_ms:  # both from the two times as shown
+            ratio, speedup = round(p50 / base_ms, 4), round(base_ms / p50, 2)
         out.append(
             {
                 **check,
                 "billstats_p50_ms": p50,
-                "baseline_ms": round(base_ms, 2),
-                "ratio": None if ratio is None else round(ratio, 4),
-                "speedup": None if not ratio else round(1 / ratio, 2),
+                "baseline_ms": base_ms,
+                "ratio": ratio,
+                "speedup": speedup,
             }
         )
     return out
