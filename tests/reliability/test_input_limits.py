@@ -277,8 +277,13 @@ def test_request_head_past_the_server_limit_is_refused(
                 sent += sock.send(b"x" * 65536)
             except (BrokenPipeError, ConnectionResetError):
                 break
+        if not answer:  # the server refused while we were still sending: read its answer
+            try:
+                answer = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                answer = b""  # reset before its answer reached us: refused all the same
     assert sent < 8 * MiB  # refused long before the 64 MiB offered
-    assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(
-        b"Invalid HTTP request received."
+    assert answer == b"" or (
+        answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"Invalid HTTP request received.")
     )
     assert http.get("/v1/customers", headers=tenant.headers).status_code == 200
