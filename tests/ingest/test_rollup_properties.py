@@ -25,10 +25,6 @@ from sqlalchemy import Engine, Table, select
 
 from billstats.db import tables as t
 from billstats.db.dialect import read_transaction
-from billstats.metrics import overview, rollup_flows, sales
-from billstats.metrics.calendar import Span
-from billstats.metrics.tally import Tally
-from billstats.tenants.schemas import Tenant
 from tests.conftest import LiveServer, make_tenant
 
 ZONES = ["UTC", "America/New_York", "Asia/Kathmandu"]
@@ -254,49 +250,11 @@ def _expected(conn: Any, tenant_id: int, tz: ZoneInfo) -> dict[str, dict[Any, An
     }
 
 
-def _check(engine: Engine, tenant_id: int, tz: ZoneInfo, reads: bool = False) -> None:
+def _check(engine: Engine, tenant_id: int, tz: ZoneInfo) -> None:
     with read_transaction(engine) as conn:
         expected = _expected(conn, tenant_id, tz)
         for table in TABLES:
             assert _stored(conn, table, tenant_id) == expected[table.name], table.name
-        if reads:
-            _check_reads(conn, tenant_id, tz)
-
-
-def _tally(tally: Tally) -> tuple[int, dict[Any, int], dict[Any, int]]:
-    return tally.count, dict(tally.sums), dict(tally.counts)
-
-
-def _check_reads(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
-    """What the read path takes from the roll-ups equals what the raw rows give."""
-    tenant = Tenant(id=tenant_id, name="x", timezone=str(tz), currency="USD")
-    for livemode in (True, False):
-        everything = rollup_flows.everything(livemode)
-        for lo, hi in ((-30, 60 * 24 * 6), (17, 60 * 24 * 2 + 5), (61, 62)):
-            span = Span(START + timedelta(minutes=lo), START + timedelta(minutes=hi))
-            rolled = rollup_flows.flows(conn, tenant_id, span, tz, livemode)
-            paid = sales.sales(conn, tenant_id, span, tz, everything)
-            refunded = sales.refunds(conn, tenant_id, span, tz, everything)
-            for mine, theirs in (
-                (rolled.onetime, paid.onetime),
-                (rolled.recurring, paid.recurring),
-                (rolled.fees, paid.fees),
-                (rolled.affiliate_sales, paid.affiliate_sales),
-                (rolled.commissions, paid.commissions),
-                (rolled.refunds, refunded),
-            ):
-                assert _tally(mine) == _tally(theirs), (livemode, lo, hi)
-            assert rolled.affiliates == paid.affiliates
-    p = t.payments
-    for minutes in (0, 60 * 24 * 3 + 7):
-        now = START + timedelta(minutes=minutes)
-        for include_test in (True, False):
-            live = [] if include_test else [p.c.livemode.is_(True)]
-            rows = conn.execute(
-                select(p.c.status).where(p.c.tenant_id == tenant_id, p.c.created_at <= now, *live)
-            ).all()
-            expected = (len(rows), sum(1 for (status,) in rows if status == "succeeded"))
-            assert overview._payment_counts(conn, tenant, include_test, now) == expected
 
 
 @settings(
@@ -320,7 +278,7 @@ def test_call_and_wallet_rollups_equal_a_recomputation_after_every_write(
 def test_payment_and_refund_rollups_equal_a_recomputation_after_every_write(
     live_server: LiveServer, engine: Engine, zone: str, plan: list[Step]
 ) -> None:
-    _run(live_server, engine, zone, [("payments", _payments()), *plan], reads=True)
+    _run(live_server, engine, zone, [("payments", _payments()), *plan])
 
 
 def _payments() -> list[dict[str, Any]]:
@@ -346,9 +304,7 @@ def _payments() -> list[dict[str, Any]]:
     ]
 
 
-def _run(
-    live_server: LiveServer, engine: Engine, zone: str, plan: list[Step], reads: bool = False
-) -> None:
+def _run(live_server: LiveServer, engine: Engine, zone: str, plan: list[Step]) -> None:
     tenant = make_tenant(engine, timezone=zone)
     other = make_tenant(engine, timezone="UTC")  # its writes never touch this tenant's roll-ups
     tz = ZoneInfo(zone)
@@ -361,7 +317,7 @@ def _run(
         _check(engine, tenant.id, tz)
         for step in plan:
             _apply(client, step)
-            _check(engine, tenant.id, tz, reads)
+            _check(engine, tenant.id, tz)
     _check(engine, other.id, ZoneInfo("UTC"))
 
 
