@@ -34,9 +34,10 @@ from sqlalchemy import Engine
 
 from billstats.auth.service import create_key
 from billstats.db.dialect import write_transaction
-from tests.conftest import Frozen, make_tenant
+from tests.conftest import Clock, Frozen, make_tenant
 from tests.reliability.isolation_data import NOW, Ledger, ledgers
 from tests.reliability.isolation_probes import probe, tenant_rows
+from tests.reliability.isolation_solo import comparable, solo_server
 from tests.reliability.isolation_views import (
     Access,
     Credential,
@@ -121,7 +122,7 @@ def assert_scoped(view: View, access: Access) -> None:
         assert status == 200 and shown <= ledger.subscriptions_of(customer), (customer, shown)
 
 
-def run_scenario(engine: Engine, client: httpx.Client, data: st.DataObject) -> None:
+def run_scenario(engine: Engine, client: httpx.Client, clock: Clock, data: st.DataObject) -> None:
     a_ledger = data.draw(ledgers("a", f"mka{uuid.uuid4().hex[:10]}"), label="tenant A")
     b_ledger = data.draw(ledgers("b", f"mkb{uuid.uuid4().hex[:10]}"), label="tenant B")
 
@@ -131,6 +132,10 @@ def run_scenario(engine: Engine, client: httpx.Client, data: st.DataObject) -> N
     a_watched = watched_view(client, a)
     a_rows = tenant_rows(engine, a.tenant.id)
     assert_scoped(a_alone, a)
+    # ... and what A's data gives in a database of its own (no other tenant, nothing cached).
+    with solo_server(clock) as (url, solo_engine), httpx.Client(base_url=url, timeout=120) as solo:
+        by_itself = full_view(solo, load(solo_engine, solo, a_ledger), b_ledger)
+    assert_same(comparable(by_itself), comparable(a_alone), "A beside others vs A by itself")
 
     # 2. B arrives, changes its records, and tries A's ids.
     b = load(engine, client, b_ledger)
@@ -159,16 +164,20 @@ def run_scenario(engine: Engine, client: httpx.Client, data: st.DataObject) -> N
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=HEALTH, database=None)
 @given(data=st.data())
 def test_tenants_partners_and_customers_stay_apart(
-    engine: Engine, client: httpx.Client, data: st.DataObject
+    engine: Engine, frozen: Frozen, client: httpx.Client, data: st.DataObject
 ) -> None:
-    run_scenario(engine, client, data)
+    run_scenario(engine, client, frozen.clock, data)
 
 
 @pytest.mark.isolation_long
 @settings(max_examples=LONG_EXAMPLES, deadline=None, suppress_health_check=HEALTH, database=None)
 @given(data=st.data())
 def test_tenants_stay_apart_long(
-    request: pytest.FixtureRequest, engine: Engine, client: httpx.Client, data: st.DataObject
+    request: pytest.FixtureRequest,
+    engine: Engine,
+    frozen: Frozen,
+    client: httpx.Client,
+    data: st.DataObject,
 ) -> None:
     require_selected(request, "isolation_long")
-    run_scenario(engine, client, data)
+    run_scenario(engine, client, frozen.clock, data)
