@@ -2,10 +2,12 @@
 sequence of writes through the API.
 
 Random sequences of bulk imports (new rows, rows already stored — a re-import overlapping
-stored data — and both mixed in one chunk), single ``PUT``\\s, and customers moving between
-reseller partners, in zones with DST and a 45-minute offset.  After every step the roll-up
-tables of the tenant are compared with sums recomputed here, naively, from the raw rows (each
-record on its tenant-local day).
+stored data — and both mixed in one chunk), single ``PUT``\\s, customers moving between
+reseller partners, payments changing any field (day, currency, mode, status, invoice,
+subscription, affiliate), refunds, and invoices gaining or losing their subscription, in zones
+with DST and a 45-minute offset.  After every step the roll-up tables of the tenant are
+compared with sums recomputed here, naively, from the raw rows (each record on its tenant-local
+day).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from sqlalchemy import Engine, Table, select
 
 from billstats.db import tables as t
 from billstats.db.dialect import read_transaction
+from billstats.metrics import dashboard, dashboard_shared, invoices, overview, rollup_flows, sales
+from billstats.metrics.calendar import Span
+from billstats.metrics.tally import Tally
+from billstats.tenants.schemas import Tenant
 from tests.conftest import LiveServer, make_tenant
 
 ZONES = ["UTC", "America/New_York", "Asia/Kathmandu"]
@@ -30,6 +36,14 @@ START = datetime(2025, 3, 8, tzinfo=UTC)  # New York's clocks go forward on Mar 
 CUSTOMERS = [f"c{i}" for i in range(5)]
 PARTNERS = [None, "p1", "p2"]
 CALLS = 60
+TABLES = (
+    t.call_days,
+    t.call_account_days,
+    t.wallet_totals,
+    t.payment_days,
+    t.refund_days,
+    t.invoice_days,
+)
 WALLET_TXS = 30
 
 
@@ -59,13 +73,47 @@ def wallet_tx(n: int) -> dict[str, Any]:
     }
 
 
+@st.composite
+def payment(draw: st.DrawFn) -> dict[str, Any]:
+    """A payment of customer c0 (upserted: any field may change between writes)."""
+    n = draw(st.integers(0, 3))
+    data: dict[str, Any] = {
+        "id": f"pay-{n}",
+        "customer_id": "c0",
+        "amount": f"{draw(st.integers(100, 5000)) / 100:.2f}",
+        "currency": draw(st.sampled_from(["USD", "USD", "EUR"])),
+        "status": draw(st.sampled_from(["succeeded", "succeeded", "failed", "pending"])),
+        "fee_amount": f"{draw(st.integers(0, 99)) / 100:.2f}",
+        "created_at": (START + timedelta(minutes=draw(st.integers(0, 60 * 24 * 4)))).isoformat(),
+        "livemode": draw(st.booleans()),
+    }
+    link = draw(st.sampled_from(["none", "invoice", "subscription"]))
+    if link != "none" and data["currency"] == "USD":  # invoices and subscription are in USD
+        if link == "invoice":
+            data["invoice_id"] = f"inv-{draw(st.integers(0, 2))}"
+        else:
+            data["subscription_id"] = "sub-0"
+    if draw(st.booleans()):
+        data["affiliate_id"] = draw(st.sampled_from(["a1", "a2"]))
+        data["affiliate_commission"] = f"{draw(st.integers(0, 99)) / 100:.2f}"
+    return data
+
+
 Step = tuple[str, Any]
 
-steps = st.one_of(
+call_steps = st.one_of(
     st.tuples(st.just("calls"), st.lists(st.integers(0, CALLS - 1), min_size=1, max_size=25)),
     st.tuples(st.just("call"), st.integers(0, CALLS - 1)),
     st.tuples(st.just("partner"), st.tuples(st.sampled_from(CUSTOMERS), st.sampled_from(PARTNERS))),
     st.tuples(st.just("wallet"), st.lists(st.integers(0, WALLET_TXS - 1), min_size=1, max_size=10)),
+)
+payment_steps = st.one_of(
+    st.tuples(st.just("payments"), st.lists(payment(), min_size=1, max_size=4)),
+    st.tuples(
+        st.just("refund"),
+        st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(1, 100), st.integers(0, 5000)),
+    ),
+    st.tuples(st.just("invoice"), st.tuples(st.integers(0, 2), st.booleans())),
 )
 
 
@@ -87,7 +135,33 @@ def _setup(client: httpx.Client) -> None:
     ]
     lines += [("wallets", {"id": f"w{i}", "customer_id": CUSTOMERS[i], "currency": "USD"})
               for i in range(3)]  # fmt: skip
+    lines += [
+        ("products", {"id": "prod", "name": "P"}),
+        ("plans", {"id": "plan", "product_id": "prod", "name": "M", "currency": "USD",
+                   "amount": "10.00", "interval_unit": "month"}),
+        ("affiliates", {"id": "a1", "name": "A1"}),
+        ("affiliates", {"id": "a2", "name": "A2"}),
+        ("subscriptions", {"id": "sub-0", "customer_id": "c0", "plan_id": "plan",
+                           "status": "active", "started_at": START.isoformat()}),
+    ]  # fmt: skip
+    lines += [("invoices", _invoice(i, i == 0)) for i in range(3)]
     _import(client, lines)
+
+
+def _invoice(n: int, subscribed: bool) -> dict[str, Any]:
+    """Invoice ``n`` (its status, reason and issue instant follow whether it is subscribed)."""
+    return {
+        "id": f"inv-{n}",
+        "customer_id": "c0",
+        "subscription_id": "sub-0" if subscribed else None,
+        "currency": "USD",
+        "status": "open" if subscribed else "uncollectible",
+        "billing_reason": "subscription_cycle" if subscribed else "manual",
+        "issued_at": (START + timedelta(hours=13 * n + 17 * subscribed)).isoformat(),
+        "due_at": (START + timedelta(days=1 + n)).isoformat() if n else None,
+        "lines": [{"type": "subscription", "amount": "10.00"}],
+        "total": "10.00",
+    }
 
 
 def _apply(client: httpx.Client, step: Step) -> None:
@@ -103,8 +177,25 @@ def _apply(client: httpx.Client, step: Step) -> None:
         body = {"name": customer, "created_at": START.isoformat(), "partner_id": partner}
         response = client.put(f"/v1/customers/{customer}", json=body)
         assert response.status_code in (200, 201), response.text
-    else:
+    elif kind == "wallet":
         _import(client, [("wallet_transactions", wallet_tx(n)) for n in sorted(set(arg))])
+    elif kind == "payments":  # a rejected write (e.g. refunds above the amount) changes nothing
+        lines = "\n".join(json.dumps({"kind": "payments", "data": p}) for p in arg).encode()
+        assert client.post("/v1/import", content=lines).status_code in (200, 422)
+    elif kind == "refund":
+        n, pay, cents, minutes = arg
+        data = {
+            "payment_id": f"pay-{pay}",
+            "amount": f"{cents / 100:.2f}",
+            "created_at": (START + timedelta(minutes=minutes * 2)).isoformat(),
+        }
+        response = client.put(f"/v1/refunds/ref-{n}", json=data)
+        assert response.status_code in (200, 201, 404, 422), response.text
+    else:
+        n, subscribed = arg
+        data = _invoice(n, subscribed)
+        response = client.put(f"/v1/invoices/{data.pop('id')}", json=data)
+        assert response.status_code in (200, 201), response.text
 
 
 def _stored(conn: Any, table: Table, tenant_id: int) -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -137,18 +228,106 @@ def _expected(conn: Any, tenant_id: int, tz: ZoneInfo) -> dict[str, dict[Any, An
         w[0] += r["amount"]
         w[1] += 1
         w[2] = max(w[2], r["created_at"])
+    p, i, r = t.payments, t.invoices, t.refunds
+    invoice_sub = dict(
+        conn.execute(select(i.c.id, i.c.subscription_id).where(i.c.tenant_id == tenant_id)).all()
+    )
+    payments: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    pays: dict[str, Any] = {}
+    for row in conn.execute(select(p).where(p.c.tenant_id == tenant_id)).mappings():
+        pays[row["id"]] = row
+        recurring = row["subscription_id"] is not None or (
+            row["invoice_id"] is not None and invoice_sub[row["invoice_id"]] is not None
+        )
+        key = (
+            row["created_at"].astimezone(tz).date(),
+            row["currency"],
+            row["livemode"],
+            row["status"],
+            recurring,
+            row["affiliate_id"] or "",
+        )
+        for n, v in enumerate((1, row["amount"], row["fee_amount"], row["affiliate_commission"])):
+            payments[key][n] += v
+    refunds: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in conn.execute(select(r).where(r.c.tenant_id == tenant_id)).mappings():
+        pay = pays[row["payment_id"]]
+        day = row["created_at"].astimezone(tz).date()
+        refunds[(day, pay["currency"], pay["livemode"])][0] += 1
+        refunds[(day, pay["currency"], pay["livemode"])][1] += row["amount"]
+    invoices: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in conn.execute(select(i).where(i.c.tenant_id == tenant_id)).mappings():
+        ikey = (
+            row["issued_at"].astimezone(tz).date(),
+            row["currency"],
+            row["livemode"],
+            row["status"],
+            row["billing_reason"],
+        )
+        invoices[ikey][0] += 1
+        invoices[ikey][1] += row["total"]
     return {
+        "invoice_days": {k: tuple(v) for k, v in invoices.items()},
+        "payment_days": {k: tuple(v) for k, v in payments.items()},
+        "refund_days": {k: tuple(v) for k, v in refunds.items()},
         "call_days": {k: tuple(v) for k, v in per_partner.items()},
         "call_account_days": {k: tuple(v) for k, v in per_account.items()},
         "wallet_totals": {k: tuple(v) for k, v in wallets.items()},
     }
 
 
-def _check(engine: Engine, tenant_id: int, tz: ZoneInfo) -> None:
+def _check(engine: Engine, tenant_id: int, tz: ZoneInfo, reads: bool = False) -> None:
     with read_transaction(engine) as conn:
         expected = _expected(conn, tenant_id, tz)
-        for table in (t.call_days, t.call_account_days, t.wallet_totals):
+        for table in TABLES:
             assert _stored(conn, table, tenant_id) == expected[table.name], table.name
+        if reads:
+            _check_reads(conn, tenant_id, tz)
+
+
+def _tally(tally: Tally) -> tuple[int, dict[Any, int], dict[Any, int]]:
+    return tally.count, dict(tally.sums), dict(tally.counts)
+
+
+def _check_reads(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
+    """What the read path takes from the roll-ups equals what the raw rows give."""
+    tenant = Tenant(id=tenant_id, name="x", timezone=str(tz), currency="USD")
+    for livemode in (True, False):
+        everything = rollup_flows.everything(livemode)
+        for lo, hi in ((-30, 60 * 24 * 6), (17, 60 * 24 * 2 + 5), (61, 62)):
+            span = Span(START + timedelta(minutes=lo), START + timedelta(minutes=hi))
+            rolled = rollup_flows.flows(conn, tenant_id, span, tz, livemode)
+            paid = sales.sales(conn, tenant_id, span, tz, everything)
+            refunded = sales.refunds(conn, tenant_id, span, tz, everything)
+            for mine, theirs in (
+                (rolled.onetime, paid.onetime),
+                (rolled.recurring, paid.recurring),
+                (rolled.fees, paid.fees),
+                (rolled.affiliate_sales, paid.affiliate_sales),
+                (rolled.commissions, paid.commissions),
+                (rolled.refunds, refunded),
+            ):
+                assert _tally(mine) == _tally(theirs), (livemode, lo, hi)
+            assert rolled.affiliates == paid.affiliates
+            if livemode:  # the dashboard's live figures: paying customers, rebills, missed
+                fast, _ = dashboard._sales_from_rollups(conn, tenant_id, span, tz)
+                assert fast.customers == paid.customers
+                for now in (span.end, START + timedelta(days=2)):
+                    mine_i = dashboard_shared.invoice_figures_fast(conn, tenant_id, span, tz, now)
+                    theirs_i = invoices.invoice_figures(conn, tenant_id, span, tz, everything, now)
+                    assert _tally(mine_i.rebills) == _tally(theirs_i.rebills)
+                    assert _tally(mine_i.missed) == _tally(theirs_i.missed)
+                    assert mine_i.rebilled == theirs_i.rebilled
+    p = t.payments
+    for minutes in (0, 60 * 24 * 3 + 7):
+        now = START + timedelta(minutes=minutes)
+        for include_test in (True, False):
+            live = [] if include_test else [p.c.livemode.is_(True)]
+            rows = conn.execute(
+                select(p.c.status).where(p.c.tenant_id == tenant_id, p.c.created_at <= now, *live)
+            ).all()
+            expected = (len(rows), sum(1 for (status,) in rows if status == "succeeded"))
+            assert overview._payment_counts(conn, tenant, include_test, now) == expected
 
 
 @settings(
@@ -156,9 +335,50 @@ def _check(engine: Engine, tenant_id: int, tz: ZoneInfo) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(zone=st.sampled_from(ZONES), plan=st.lists(steps, min_size=1, max_size=8))
-def test_rollups_equal_a_recomputation_after_every_write(
+@given(zone=st.sampled_from(ZONES), plan=st.lists(call_steps, min_size=1, max_size=8))
+def test_call_and_wallet_rollups_equal_a_recomputation_after_every_write(
     live_server: LiveServer, engine: Engine, zone: str, plan: list[Step]
+) -> None:
+    _run(live_server, engine, zone, plan)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(zone=st.sampled_from(ZONES), plan=st.lists(payment_steps, min_size=3, max_size=12))
+def test_payment_and_refund_rollups_equal_a_recomputation_after_every_write(
+    live_server: LiveServer, engine: Engine, zone: str, plan: list[Step]
+) -> None:
+    _run(live_server, engine, zone, [("payments", _payments()), *plan], reads=True)
+
+
+def _payments() -> list[dict[str, Any]]:
+    """Succeeded payments pay-0..3: on their own, by invoice (with and without subscription),
+    by subscription."""
+    links: list[dict[str, Any]] = [
+        {},
+        {"invoice_id": "inv-0"},
+        {"invoice_id": "inv-1"},
+        {"subscription_id": "sub-0"},
+    ]
+    return [
+        {
+            "id": f"pay-{n}",
+            "customer_id": "c0",
+            "amount": "20.00",
+            "currency": "USD",
+            "status": "succeeded",
+            "created_at": (START + timedelta(hours=11 * n)).isoformat(),
+            **link,
+        }
+        for n, link in enumerate(links)
+    ]
+
+
+def _run(
+    live_server: LiveServer, engine: Engine, zone: str, plan: list[Step], reads: bool = False
 ) -> None:
     tenant = make_tenant(engine, timezone=zone)
     other = make_tenant(engine, timezone="UTC")  # its writes never touch this tenant's roll-ups
@@ -172,7 +392,7 @@ def test_rollups_equal_a_recomputation_after_every_write(
         _check(engine, tenant.id, tz)
         for step in plan:
             _apply(client, step)
-            _check(engine, tenant.id, tz)
+            _check(engine, tenant.id, tz, reads)
     _check(engine, other.id, ZoneInfo("UTC"))
 
 
@@ -187,15 +407,21 @@ def test_rebuild_equals_the_maintained_rollups(live_server: LiveServer, engine: 
         _apply(client, ("calls", list(range(CALLS))))
         _apply(client, ("partner", ("c1", "p2")))
         _apply(client, ("wallet", list(range(WALLET_TXS))))
+        pays = [
+            {"id": f"pay-{n}", "customer_id": "c0", "amount": "12.50", "currency": "USD",
+             "status": "succeeded", "created_at": (START + timedelta(hours=9 * n)).isoformat(),
+             **({"invoice_id": "inv-0"} if n % 2 else {})}
+            for n in range(8)
+        ]  # fmt: skip
+        _apply(client, ("payments", pays))
+        _apply(client, ("refund", (0, 1, 250, 900)))
+        _apply(client, ("invoice", (0, False)))
     with read_transaction(engine) as conn:
-        before = {
-            table.name: _stored(conn, table, tenant.id)
-            for table in (t.call_days, t.call_account_days, t.wallet_totals)
-        }
+        before = {table.name: _stored(conn, table, tenant.id) for table in TABLES}
     with write_transaction(engine) as conn:
         rebuild(conn, tenant.id)
     with read_transaction(engine) as conn:
-        for table in (t.call_days, t.call_account_days, t.wallet_totals):
+        for table in TABLES:
             assert _stored(conn, table, tenant.id) == before[table.name]
             assert before[table.name]  # not trivially empty
     _check(engine, tenant.id, ZoneInfo("America/New_York"))

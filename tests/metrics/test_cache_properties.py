@@ -7,7 +7,8 @@ built from a fresh load without the cache: day closes, customer changes, MRR at 
 cancellations, the history as it stands at instants, the movement log (filters, the
 subscriptions involved, cursor keys), one customer's history, and the native MRR book's per-day
 valuation (sums per kind, missing rates) and customer counts against the plain walk over the
-changes they replace.
+changes they replace; the counts of existing and active subscriptions at instants against the
+versions in effect.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from zoneinfo import ZoneInfo
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from billstats.db import tables as t
 from billstats.db.dialect import read_transaction
-from billstats.metrics import shared_rates
+from billstats.metrics import shared_rates, subscription_states
 from billstats.metrics.activities import LogFilter, activity_log
+from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.customer_mrr import customer_history
 from billstats.metrics.derived import snapshot
@@ -153,8 +156,29 @@ def _check_log(cached: MrrHistory, fresh: MrrHistory, tz: ZoneInfo) -> None:
         assert mine.closes(tz) == theirs.closes(tz)
 
 
+def _check_states(conn: Any, tenant_id: int, probes: list[int]) -> None:
+    """Subscriptions existing / active at instants, against the versions in effect."""
+    v = t.subscription_versions
+    versions: dict[str, list[Any]] = {}
+    for row in conn.execute(select(v).where(v.c.tenant_id == tenant_id)).mappings():
+        versions.setdefault(row["subscription_id"], []).append(row)
+    counts = subscription_states.states(conn, tenant_id)
+    for step in [*probes, -1000, STEPS + 1000]:
+        at = instant(step)
+        for include_test in (True, False):
+            in_effect = [
+                max((r for r in rows if r["effective_at"] <= at), default=None,
+                    key=lambda r: (r["effective_at"], r["version"]))
+                for rows in versions.values()
+            ]  # fmt: skip
+            kept = [r for r in in_effect if r is not None and (include_test or r["livemode"])]
+            active = sum(1 for r in kept if r["status"] in ("active", "trialing"))
+            assert counts.at(at, include_test) == (len(kept), active), (at, include_test)
+
+
 def _compare(engine: Engine, tenant_id: int, tz: ZoneInfo, probes: list[int]) -> None:
     with read_transaction(engine) as conn:
+        _check_states(conn, tenant_id, probes)
         fresh_segments = load_segments(conn, tenant_id)
         conv = shared_rates.converter(conn, snapshot(conn, tenant_id), "USD")
         for scope in SCOPES:
@@ -177,6 +201,9 @@ def _compare(engine: Engine, tenant_id: int, tz: ZoneInfo, probes: list[int]) ->
                 Span(instant(-96), instant(STEPS + 96)),
             ):
                 assert cached.cancellations(span) == fresh.cancellations(span)
+                assert Attribution(cached).subscribed_customers(span) == Attribution(
+                    fresh
+                ).subscribed_customers(span)
             for step in probes:
                 at = instant(step)
                 assert cached.mrr_at(at) == fresh.mrr_at(at), at

@@ -412,3 +412,47 @@ wallet_totals = Table(
     Column("transactions", BigInteger, nullable=False),
     Column("last_at", UTCDateTime, nullable=False),
 )
+
+# Payments per local day of ``created_at``, currency, mode, status, whether tied to a
+# subscription (its own ``subscription_id`` or its invoice's) and affiliate (``''``: none).
+payment_days = Table(
+    "payment_days",
+    metadata,
+    _tenant(),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("recurring", Boolean, primary_key=True),
+    Column("affiliate_id", String(ID), primary_key=True),
+    Column("payments", BigInteger, nullable=False),
+    Column("amount", Micros, nullable=False),
+    Column("fee_amount", Micros, nullable=False),
+    Column("affiliate_commission", Micros, nullable=False),
+)
+
+# Refunds per local day of their own ``created_at`` and their payment's currency and mode.
+refund_days = Table(
+    "refund_days",
+    metadata,
+    _tenant(),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("refunds", BigInteger, nullable=False),
+    Column("amount", Micros, nullable=False),
+)
+
+# Invoices per local day of ``issued_at``, currency, mode, status and billing reason.
+invoice_days = Table(
+    "invoice_days",
+    metadata,
+    _tenant(),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("billing_reason", String(32), primary_key=True),
+    Column("invoices", BigInteger, nullable=False),
+    Column("total", Micros, nullable=False),
+)

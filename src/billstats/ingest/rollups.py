@@ -23,106 +23,25 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, case, delete, func, select, tuple_
+from sqlalchemy import Connection, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from billstats.db import tables as t
-from billstats.db.dialect import MAX_IN_PARAMS
-
-Row = dict[str, Any]
-Sums = dict[tuple[Any, ...], list[int]]
+from billstats.ingest import rollup_payments as payments
+from billstats.ingest.rollup_sql import (
+    LocalDays,
+    Row,
+    Sums,
+    add_sums,
+    chunks,
+    replace_rows,
+    tenant_zone,
+)
 
 _CALL_KEY = ("partner_id", "day", "direction", "product", "currency", "answered")
 _CALL_SUMS = ("calls", "billed_seconds", "cost")
 _ACCOUNT_KEY = ("account_id", "day", "currency")
-_HOUR = timedelta(hours=1)
-_TICK = timedelta(microseconds=1)
 NO_PARTNER = ""
-
-
-class LocalDays:
-    """Instant -> calendar day in a zone, remembered per UTC hour when the whole hour falls on
-    one local day (the exact conversion otherwise)."""
-
-    def __init__(self, tz: ZoneInfo) -> None:
-        self.tz = tz
-        self._hours: dict[datetime, date | None] = {}
-
-    def __call__(self, at: datetime) -> date:
-        hour = at.replace(minute=0, second=0, microsecond=0)
-        day = self._hours.get(hour, _MISSING)
-        if day is _MISSING:
-            first = hour.astimezone(self.tz).date()
-            last = (hour + _HOUR - _TICK).astimezone(self.tz).date()
-            day = self._hours[hour] = first if first == last else None
-        if day is None:
-            return at.astimezone(self.tz).date()
-        assert isinstance(day, date)
-        return day
-
-
-_MISSING: Any = object()
-
-
-def tenant_zone(conn: Connection, tenant_id: int) -> ZoneInfo:
-    zone = conn.execute(select(t.tenants.c.timezone).where(t.tenants.c.id == tenant_id)).scalar()
-    return ZoneInfo(zone or "UTC")
-
-
-def _chunks(items: Sequence[Any], size: int = MAX_IN_PARAMS // 2) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def add_sums(
-    conn: Connection, table: Table, tenant_id: int, key: Sequence[str], sums: Sums
-) -> None:
-    """Add ``sums`` (key tuple -> values of the table's value columns) to the roll-up rows,
-    creating missing ones; rows whose first value (a count) drops to 0 are deleted."""
-    if not sums:
-        return
-    values = [c.name for c in table.columns if c.name != "tenant_id" and c.name not in key]
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            **dict(zip(key, k, strict=True)),
-            **dict(zip(values, v, strict=True)),
-        }
-        for k, v in sorted(sums.items(), key=lambda kv: _order(kv[0]))
-    ]
-    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = mod.insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["tenant_id", *key],
-        set_={v: table.c[v] + stmt.excluded[v] for v in values},
-    )
-    conn.execute(stmt, rows)
-    if any(v[0] < 0 for v in sums.values()):
-        conn.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c[values[0]] == 0))
-
-
-def _order(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple((v is None, v) for v in key)
-
-
-def replace_rows(
-    conn: Connection,
-    table: Table,
-    tenant_id: int,
-    key: Sequence[str],
-    parts: Iterable[tuple[Any, ...]],
-    part_cols: Sequence[str],
-    sums: Sums,
-) -> None:
-    """Replace the roll-up rows of the partitions ``parts`` (values of ``part_cols``, a prefix
-    or subset of the key) by ``sums`` (recomputed from the raw rows)."""
-    wanted = sorted(set(parts), key=_order)
-    cols = [table.c[c] for c in part_cols]
-    for part in _chunks(wanted, MAX_IN_PARAMS // max(1, len(cols))):
-        cond = cols[0].in_([p[0] for p in part]) if len(cols) == 1 else tuple_(*cols).in_(part)
-        conn.execute(delete(table).where(table.c.tenant_id == tenant_id, cond))
-    kept = {k: v for k, v in sums.items() if v[0]}
-    add_sums(conn, table, tenant_id, key, kept)
 
 
 class Rollups:
@@ -153,6 +72,8 @@ class Rollups:
         before the write)."""
         if kind == "customers":
             self._customers(old, new)
+        elif kind in _UPSERTED:
+            _UPSERTED[kind](self, old, new)
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -160,7 +81,7 @@ class Rollups:
         """Account -> its partner id (``NO_PARTNER`` for none), as stored now."""
         wanted = sorted(set(accounts) - self._partners.keys())
         c = t.customers
-        for part in _chunks(wanted):
+        for part in chunks(wanted):
             stmt = select(c.c.id, c.c.partner_id).where(
                 c.c.tenant_id == self.tenant_id, c.c.id.in_(part)
             )
@@ -249,7 +170,7 @@ class Rollups:
         hi = datetime.combine(last + timedelta(days=3), datetime.min.time(), tzinfo=_UTC)
         cols = [c.c[n] for n in ("account_id", "started_at", "direction", "product", "currency")]
         cols += [c.c.answered, c.c.billed_seconds, c.c.cost]
-        for part in _chunks(accounts):
+        for part in chunks(accounts):
             stmt = select(*cols).where(
                 c.c.tenant_id == self.tenant_id,
                 c.c.account_id.in_(part),
@@ -335,7 +256,7 @@ class Rollups:
 
     def recompute_wallets(self, wallets: set[str]) -> None:
         x, w = t.wallet_transactions, t.wallet_totals
-        for part in _chunks(sorted(wallets)):
+        for part in chunks(sorted(wallets)):
             self.conn.execute(
                 delete(w).where(w.c.tenant_id == self.tenant_id, w.c.wallet_id.in_(part))
             )
@@ -368,14 +289,41 @@ _APPENDED = {
     "wallet_transactions": Rollups._wallet_transactions,
 }
 
+
+_UPSERTED = {
+    "payments": payments.payments_written,
+    "refunds": payments.refunds_written,
+    "invoices": payments.invoices_written,
+}
+
 _UTC = ZoneInfo("UTC")
 
 
-def rebuild(conn: Connection, tenant_id: int) -> None:
-    """Recompute every roll-up of the tenant from its raw rows (replacing what is stored)."""
-    for table in (t.call_days, t.call_account_days, t.wallet_totals):
-        conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
+def rebuild(
+    conn: Connection,
+    tenant_id: int,
+    parts: Sequence[str] = ("calls", "wallets", "payments", "invoices"),
+) -> None:
+    """Recompute the tenant's roll-ups (of ``parts``) from its raw rows, replacing what is
+    stored."""
     rollups = Rollups(conn, tenant_id)
+    if "calls" in parts:
+        _rebuild_calls(rollups)
+    if "wallets" in parts:
+        x = t.wallet_transactions
+        conn.execute(delete(t.wallet_totals).where(t.wallet_totals.c.tenant_id == tenant_id))
+        stmt = select(x.c.wallet_id).where(x.c.tenant_id == tenant_id).distinct()
+        rollups.recompute_wallets(set(conn.execute(stmt).scalars()))
+    if "payments" in parts:
+        payments.rebuild_payments(rollups)
+    if "invoices" in parts:
+        payments.rebuild_invoices(rollups)
+
+
+def _rebuild_calls(rollups: Rollups) -> None:
+    conn, tenant_id = rollups.conn, rollups.tenant_id
+    for table in (t.call_days, t.call_account_days):
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
     c = t.call_records
     cols = [c.c[n] for n in ("account_id", "started_at", "direction", "product", "currency")]
     stmt = select(*cols, c.c.answered, c.c.billed_seconds, c.c.cost).where(
@@ -401,11 +349,6 @@ def rebuild(conn: Connection, tenant_id: int) -> None:
     fold()
     add_sums(conn, t.call_days, tenant_id, _CALL_KEY, dict(per_partner))
     add_sums(conn, t.call_account_days, tenant_id, _ACCOUNT_KEY, dict(per_account))
-    x = t.wallet_transactions
-    wallets = set(
-        conn.execute(select(x.c.wallet_id).where(x.c.tenant_id == tenant_id).distinct()).scalars()
-    )
-    rollups.recompute_wallets(wallets)
 
 
 __all__ = ["LocalDays", "Rollups", "rebuild", "tenant_zone"]

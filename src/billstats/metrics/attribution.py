@@ -12,6 +12,7 @@ from datetime import datetime
 
 from billstats.metrics.calendar import Span
 from billstats.metrics.mrr import MrrHistory
+from billstats.metrics.mrr_shared import phase_index
 from billstats.metrics.mrr_timeline import ACTIVE, PAST_DUE, TRIALING
 
 # A customer "has a subscription" in a window while one is in any of these phases.
@@ -46,6 +47,10 @@ class Attribution:
     def subscribed_customers(self, span: Span) -> set[str]:
         """Customers with a subscription trialing, active or past due at some instant of
         ``span`` (in scope at that instant)."""
+        h = self.history
+        if h.source is not None:  # the shared index of the history's segments by end
+            index = phase_index(h.source, h.segments, h.scope, SUBSCRIBED)
+            return index.customers_in(span.start, span.end)
         out: set[str] = set()
         for segments in self.history.segments.values():
             for seg in segments:

@@ -15,10 +15,11 @@ Every function returns exactly what the walk over the segments it replaces retur
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -239,4 +240,52 @@ def movement_rows(
         return rows, 130 * len(rows) + 64
 
     result: list[LogRow] = shared(source, "mrr.movement_rows", scope, tz.key, build)
+    return result
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_NEVER = 1 << 62  # an open end
+
+
+def micros(at: datetime) -> int:
+    """Microseconds since 1970 (exact)."""
+    return (at - EPOCH) // _US
+
+
+class SubscribedIndex:
+    """Segments sorted by end: those overlapping a span are in the suffix of the segments that
+    end after the span's start, and start before its end."""
+
+    def __init__(self, segments: list[Segment]) -> None:
+        ordered = sorted(segments, key=lambda s: _NEVER if s.end is None else micros(s.end))
+        self.ends = array("q", (_NEVER if s.end is None else micros(s.end) for s in ordered))
+        self.starts = array("q", (micros(s.start) for s in ordered))
+        self.customers = [s.customer_id for s in ordered]
+
+    def customers_in(self, start: datetime, end: datetime) -> set[str]:
+        """The customers of the segments with ``start < segment end`` (or none) and
+        ``segment start < end``."""
+        k = bisect_right(self.ends, micros(start))
+        last = micros(end)
+        return {c for s, c in zip(self.starts[k:], self.customers[k:], strict=True) if s < last}
+
+    @property
+    def nbytes(self) -> int:
+        return 24 * len(self.ends) + 64
+
+
+def phase_index(
+    source: Source, segments: Segments, scope: Scope, phases: frozenset[str]
+) -> SubscribedIndex:
+    """The segments of ``phases`` under ``scope``, indexed by end."""
+
+    def build() -> tuple[SubscribedIndex, int]:
+        found = [
+            s for segs in segments.values() for s in segs if s.phase in phases and scope.includes(s)
+        ]
+        made = SubscribedIndex(found)
+        return made, made.nbytes
+
+    result: SubscribedIndex = shared(source, "mrr.phase_index", scope, phases, build)
     return result
