@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from billstats.db import tables as t
 
@@ -97,45 +97,54 @@ def open_invoices(
     """The amount still due on each open invoice issued by ``now``: its total less the
     succeeded payments made on it by ``now`` (net of their refunds by ``now``), never below 0."""
     i, p, r = t.invoices, t.payments, t.refunds
-    invoices = conn.execute(
-        select(i.c.id, i.c.currency, i.c.total)
-        .where(
-            i.c.tenant_id == tenant_id,
-            i.c.customer_id == customer_id,
-            i.c.status == "open",
-            i.c.issued_at <= now,
-        )
-        .order_by(i.c.id)
-    ).all()
+    # By the customer index (a condition on issued_at would let SQLite walk the tenant's
+    # invoices by issue date instead): the customer's open invoices, those issued by now.
+    invoices = [
+        row
+        for row in conn.execute(
+            select(i.c.id, i.c.currency, i.c.total, i.c.issued_at)
+            .where(
+                i.c.tenant_id == tenant_id,
+                i.c.customer_id == customer_id,
+                i.c.status == "open",
+            )
+            .order_by(i.c.id)
+        ).all()
+        if row.issued_at <= now
+    ]
     if not invoices:
         return []
     ids = [row.id for row in invoices]
-    paid_query = (
-        select(p.c.invoice_id, func.sum(p.c.amount))
-        .where(
+    # The customer's succeeded payments on these invoices by now (by the customer index), then
+    # their refunds by now (by the payment index): never a walk over the tenant's refunds.
+    payments = conn.execute(
+        select(p.c.id, p.c.invoice_id, p.c.amount).where(
             p.c.tenant_id == tenant_id,
             p.c.customer_id == customer_id,
             p.c.invoice_id.in_(ids),
             p.c.status == "succeeded",
             p.c.created_at <= now,
         )
-        .group_by(p.c.invoice_id)
-    )
-    paid = {inv: int(total) for inv, total in conn.execute(paid_query)}
-    refund_query = (
-        select(p.c.invoice_id, func.sum(r.c.amount))
-        .select_from(r.join(p, and_(p.c.tenant_id == r.c.tenant_id, p.c.id == r.c.payment_id)))
-        .where(
-            p.c.tenant_id == tenant_id,
-            p.c.customer_id == customer_id,
-            p.c.invoice_id.in_(ids),
-            p.c.status == "succeeded",
-            p.c.created_at <= now,
-            r.c.created_at <= now,
+    ).all()
+    paid: dict[str, int] = {}
+    invoice_of: dict[str, str] = {}
+    for pid, invoice_id, amount in payments:
+        paid[invoice_id] = paid.get(invoice_id, 0) + int(amount)
+        invoice_of[pid] = invoice_id
+    refunded: dict[str, int] = {}
+    if invoice_of:
+        refund_query = (
+            select(r.c.payment_id, func.sum(r.c.amount))
+            .where(
+                r.c.tenant_id == tenant_id,
+                r.c.payment_id.in_(sorted(invoice_of)),
+                r.c.created_at <= now,
+            )
+            .group_by(r.c.payment_id)
         )
-        .group_by(p.c.invoice_id)
-    )
-    refunded = {inv: int(total) for inv, total in conn.execute(refund_query)}
+        for pid, total in conn.execute(refund_query):
+            invoice_id = invoice_of[pid]
+            refunded[invoice_id] = refunded.get(invoice_id, 0) + int(total)
     return [
         Amount(row.currency, max(0, row.total - paid.get(row.id, 0) + refunded.get(row.id, 0)))
         for row in invoices
