@@ -25,8 +25,17 @@ from sqlalchemy import Engine, Table, select
 
 from billstats.db import tables as t
 from billstats.db.dialect import read_transaction
-from billstats.metrics import dashboard, dashboard_shared, invoices, overview, rollup_flows, sales
+from billstats.metrics import (
+    dashboard,
+    dashboard_shared,
+    invoices,
+    native_usage,
+    overview,
+    rollup_flows,
+    sales,
+)
 from billstats.metrics.calendar import Span
+from billstats.metrics.registry import Context, Filters
 from billstats.metrics.tally import Tally
 from billstats.tenants.schemas import Tenant
 from tests.conftest import LiveServer, make_tenant
@@ -43,6 +52,7 @@ TABLES = (
     t.payment_days,
     t.refund_days,
     t.invoice_days,
+    t.usage_days,
 )
 WALLET_TXS = 30
 
@@ -99,6 +109,21 @@ def payment(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
+USAGE = 40
+
+
+def usage(n: int) -> dict[str, Any]:
+    """Usage event ``n`` (append-only: the same content whenever it is sent again)."""
+    return {
+        "id": f"use-{n}",
+        "customer_id": "c0",
+        "subscription_id": None if n % 3 == 0 else "sub-0",
+        "metric_code": "api_calls" if n % 2 else "storage_gb",
+        "quantity": f"{n * 0.25:.2f}",
+        "timestamp": (START + timedelta(minutes=53 * n)).isoformat(),
+    }
+
+
 Step = tuple[str, Any]
 
 call_steps = st.one_of(
@@ -106,6 +131,8 @@ call_steps = st.one_of(
     st.tuples(st.just("call"), st.integers(0, CALLS - 1)),
     st.tuples(st.just("partner"), st.tuples(st.sampled_from(CUSTOMERS), st.sampled_from(PARTNERS))),
     st.tuples(st.just("wallet"), st.lists(st.integers(0, WALLET_TXS - 1), min_size=1, max_size=10)),
+    st.tuples(st.just("usage"), st.lists(st.integers(0, USAGE - 1), min_size=1, max_size=15)),
+    st.tuples(st.just("mode"), st.booleans()),
 )
 payment_steps = st.one_of(
     st.tuples(st.just("payments"), st.lists(payment(), min_size=1, max_size=4)),
@@ -179,6 +206,13 @@ def _apply(client: httpx.Client, step: Step) -> None:
         assert response.status_code in (200, 201), response.text
     elif kind == "wallet":
         _import(client, [("wallet_transactions", wallet_tx(n)) for n in sorted(set(arg))])
+    elif kind == "usage":
+        _import(client, [("usage_events", usage(n)) for n in sorted(set(arg))])
+    elif kind == "mode":  # sub-0 changes mode from now on: its events change mode
+        body = {"customer_id": "c0", "plan_id": "plan", "status": "active",
+                "started_at": START.isoformat(), "livemode": arg}  # fmt: skip
+        response = client.put("/v1/subscriptions/sub-0", json=body)
+        assert response.status_code in (200, 201), response.text
     elif kind == "payments":  # a rejected write (e.g. refunds above the amount) changes nothing
         lines = "\n".join(json.dumps({"kind": "payments", "data": p}) for p in arg).encode()
         assert client.post("/v1/import", content=lines).status_code in (200, 422)
@@ -255,6 +289,16 @@ def _expected(conn: Any, tenant_id: int, tz: ZoneInfo) -> dict[str, dict[Any, An
         day = row["created_at"].astimezone(tz).date()
         refunds[(day, pay["currency"], pay["livemode"])][0] += 1
         refunds[(day, pay["currency"], pay["livemode"])][1] += row["amount"]
+    s_, u = t.subscriptions, t.usage_events
+    mode = dict(
+        conn.execute(select(s_.c.id, s_.c.livemode).where(s_.c.tenant_id == tenant_id)).all()
+    )
+    used: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in conn.execute(select(u).where(u.c.tenant_id == tenant_id)).mappings():
+        live = True if row["subscription_id"] is None else mode[row["subscription_id"]]
+        ukey = (row["timestamp"].astimezone(tz).date(), row["metric_code"], live)
+        used[ukey][0] += 1
+        used[ukey][1] += row["quantity"]
     invoices: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
     for row in conn.execute(select(i).where(i.c.tenant_id == tenant_id)).mappings():
         ikey = (
@@ -267,6 +311,7 @@ def _expected(conn: Any, tenant_id: int, tz: ZoneInfo) -> dict[str, dict[Any, An
         invoices[ikey][0] += 1
         invoices[ikey][1] += row["total"]
     return {
+        "usage_days": {k: tuple(v) for k, v in used.items()},
         "invoice_days": {k: tuple(v) for k, v in invoices.items()},
         "payment_days": {k: tuple(v) for k, v in payments.items()},
         "refund_days": {k: tuple(v) for k, v in refunds.items()},
@@ -283,6 +328,16 @@ def _check(engine: Engine, tenant_id: int, tz: ZoneInfo, reads: bool = False) ->
             assert _stored(conn, table, tenant_id) == expected[table.name], table.name
         if reads:
             _check_reads(conn, tenant_id, tz)
+        _check_usage(conn, tenant_id, tz)
+
+
+def _check_usage(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
+    """The native usage metric's days from the roll-up equal those from the events."""
+    for livemode in (True, False):
+        ctx = Context(conn, tenant_id, tz, "USD", Filters(livemode=livemode), START)
+        for lo, hi in ((-30, 60 * 24 * 3), (17, 60 * 24 + 5)):
+            span = Span(START + timedelta(minutes=lo), START + timedelta(minutes=hi))
+            assert native_usage._usage_days(ctx, span) == native_usage._usage_events(ctx, span)
 
 
 def _tally(tally: Tally) -> tuple[int, dict[Any, int], dict[Any, int]]:
@@ -407,6 +462,8 @@ def test_rebuild_equals_the_maintained_rollups(live_server: LiveServer, engine: 
         _apply(client, ("calls", list(range(CALLS))))
         _apply(client, ("partner", ("c1", "p2")))
         _apply(client, ("wallet", list(range(WALLET_TXS))))
+        _apply(client, ("usage", list(range(USAGE))))
+        _apply(client, ("mode", False))
         pays = [
             {"id": f"pay-{n}", "customer_id": "c0", "amount": "12.50", "currency": "USD",
              "status": "succeeded", "created_at": (START + timedelta(hours=9 * n)).isoformat(),

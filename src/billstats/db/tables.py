@@ -456,3 +456,16 @@ invoice_days = Table(
     Column("invoices", BigInteger, nullable=False),
     Column("total", Micros, nullable=False),
 )
+
+# Usage events per local day of ``timestamp``, metric code and mode (an event's mode is its
+# subscription's, as it stands; live without one).
+usage_days = Table(
+    "usage_days",
+    metadata,
+    _tenant(),
+    Column("day", Date, primary_key=True),
+    Column("metric_code", String(ID), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("events", BigInteger, nullable=False),
+    Column("quantity", Micros, nullable=False),
+)

@@ -351,9 +351,13 @@ class Batch:
     def _write(self, kind: Kind, items: list[Incoming]) -> None:
         self._settle()
         if kind.versioned:
+            before = self.rollups.modes([i.row["id"] for i in items])
+            written = []
             for item in items:
                 result, row = apply_subscription(self.conn, item.row, item.effective_at, self.now)
                 self._record(kind, item, result, row)
+                written.append(row)
+            self.rollups.subscriptions_written(before, written)
         elif kind.append_only:
             rows = [i.row for i in items]
             if self.pipeline:  # accounted for (and checked) by _settle

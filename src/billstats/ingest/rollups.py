@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from billstats.db import tables as t
 from billstats.ingest import rollup_payments as payments
+from billstats.ingest import rollup_usage as usage
 from billstats.ingest.rollup_sql import (
     LocalDays,
     Row,
@@ -74,6 +75,14 @@ class Rollups:
             self._customers(old, new)
         elif kind in _UPSERTED:
             _UPSERTED[kind](self, old, new)
+
+    def modes(self, subscription_ids: Sequence[str]) -> dict[str, bool]:
+        """The stored mode of these subscriptions (those that exist), before a write."""
+        return {k: v for k, v in usage.modes(self, subscription_ids).items() if k is not None}
+
+    def subscriptions_written(self, before: Mapping[str, bool], rows: Sequence[Row]) -> None:
+        """Subscriptions were written (``before``: their modes before, from :meth:`modes`)."""
+        usage.subscriptions_written(self, before, {r["id"]: bool(r["livemode"]) for r in rows})
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -287,6 +296,7 @@ class Rollups:
 _APPENDED = {
     "call_records": Rollups._call_records,
     "wallet_transactions": Rollups._wallet_transactions,
+    "usage_events": usage.appended,
 }
 
 
@@ -302,7 +312,7 @@ _UTC = ZoneInfo("UTC")
 def rebuild(
     conn: Connection,
     tenant_id: int,
-    parts: Sequence[str] = ("calls", "wallets", "payments", "invoices"),
+    parts: Sequence[str] = ("calls", "wallets", "payments", "invoices", "usage"),
 ) -> None:
     """Recompute the tenant's roll-ups (of ``parts``) from its raw rows, replacing what is
     stored."""
@@ -318,6 +328,8 @@ def rebuild(
         payments.rebuild_payments(rollups)
     if "invoices" in parts:
         payments.rebuild_invoices(rollups)
+    if "usage" in parts:
+        usage.rebuild(rollups)
 
 
 def _rebuild_calls(rollups: Rollups) -> None:

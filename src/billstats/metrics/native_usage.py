@@ -30,6 +30,7 @@ from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.native_support import Buckets, Money, covering, record_scope
 from billstats.metrics.partner import DIRECTIONS, PRODUCTS
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
+from billstats.metrics.rollup_days import split
 from billstats.metrics.tally import Tally
 from billstats.money import MICROS
 
@@ -40,36 +41,63 @@ UsageDays = dict[tuple[date, str], tuple[int, int]]  # (local day, code) -> (qua
 
 
 def _usage_days(ctx: Context, span: Span) -> UsageDays:
-    """The in-scope usage of ``span`` per local day and metric code, loaded once per request."""
+    """The in-scope usage of ``span`` per local day and metric code, loaded once per request:
+    whole local days from the ``usage_days`` roll-up (without a product or plan filter, which
+    judges each event by its subscription at its instant), the rest from the events."""
     key = ("native_usage.days", span.start, span.end)
     if key not in ctx.cache:
-        u, c, s = t.usage_events, t.customers, t.subscriptions
-        # An event is of its subscription's mode (live without one).
-        live = func.coalesce(s.c.livemode, true())
-        stmt = (
-            select(u.c.subscription_id, u.c.metric_code, u.c.quantity, u.c.timestamp)
-            .select_from(
-                u.outerjoin(s, and_(s.c.tenant_id == u.c.tenant_id, s.c.id == u.c.subscription_id))
-            )
-            .where(
-                u.c.tenant_id == ctx.tenant_id,
-                # IN over the tenant's customers: walks the (tenant, customer, timestamp) index.
-                u.c.customer_id.in_(select(c.c.id).where(c.c.tenant_id == ctx.tenant_id)),
-                u.c.timestamp >= span.start,
-                u.c.timestamp < span.end,
-                live.is_(ctx.filters.livemode),
-            )
-        )
-        scope = record_scope(ctx)
-        days: UsageDays = {}
-        for row in ctx.conn.execute(stmt):
-            if scope.includes(row.subscription_id, row.timestamp):
-                group = (local_date(row.timestamp, ctx.timezone), row.metric_code)
-                quantity, events = days.get(group, (0, 0))
-                days[group] = (quantity + row.quantity, events + 1)
-        ctx.cache[key] = days
+        f = ctx.filters
+        if f.product_id is not None or f.plan_id is not None:
+            ctx.cache[key] = _usage_events(ctx, span)
+        else:
+            parts = split(span, ctx.timezone)
+            days: UsageDays = {}
+            if parts.first is not None:
+                d = t.usage_days
+                stmt = select(d.c.day, d.c.metric_code, d.c.quantity, d.c.events).where(
+                    d.c.tenant_id == ctx.tenant_id,
+                    d.c.day >= parts.first,
+                    d.c.day <= parts.last,
+                    d.c.livemode.is_(f.livemode),
+                )
+                for day, code, quantity, events in ctx.conn.execute(stmt):
+                    days[(day, code)] = (int(quantity), int(events))
+            for piece in parts.pieces:
+                for group, (quantity, events) in _usage_events(ctx, piece).items():
+                    before = days.get(group, (0, 0))
+                    days[group] = (before[0] + quantity, before[1] + events)
+            ctx.cache[key] = days
     result: UsageDays = ctx.cache[key]
     return result
+
+
+def _usage_events(ctx: Context, span: Span) -> UsageDays:
+    """The in-scope usage events of ``span`` per local day and metric code."""
+    u, c, s = t.usage_events, t.customers, t.subscriptions
+    # An event is of its subscription's mode (live without one).
+    live = func.coalesce(s.c.livemode, true())
+    stmt = (
+        select(u.c.subscription_id, u.c.metric_code, u.c.quantity, u.c.timestamp)
+        .select_from(
+            u.outerjoin(s, and_(s.c.tenant_id == u.c.tenant_id, s.c.id == u.c.subscription_id))
+        )
+        .where(
+            u.c.tenant_id == ctx.tenant_id,
+            # IN over the tenant's customers: walks the (tenant, customer, timestamp) index.
+            u.c.customer_id.in_(select(c.c.id).where(c.c.tenant_id == ctx.tenant_id)),
+            u.c.timestamp >= span.start,
+            u.c.timestamp < span.end,
+            live.is_(ctx.filters.livemode),
+        )
+    )
+    scope = record_scope(ctx)
+    days: UsageDays = {}
+    for row in ctx.conn.execute(stmt):
+        if scope.includes(row.subscription_id, row.timestamp):
+            group = (local_date(row.timestamp, ctx.timezone), row.metric_code)
+            quantity, events = days.get(group, (0, 0))
+            days[group] = (quantity + row.quantity, events + 1)
+    return days
 
 
 def _usage(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
