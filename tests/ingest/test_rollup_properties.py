@@ -29,13 +29,15 @@ from billstats.metrics import (
     dashboard,
     dashboard_shared,
     invoices,
+    native_invoices,
     native_usage,
     overview,
     rollup_flows,
+    rollup_invoices,
     sales,
 )
 from billstats.metrics.calendar import Span
-from billstats.metrics.registry import Context, Filters
+from billstats.metrics.registry import Context, Filters, make_buckets
 from billstats.metrics.tally import Tally
 from billstats.tenants.schemas import Tenant
 from tests.conftest import LiveServer, make_tenant
@@ -53,6 +55,7 @@ TABLES = (
     t.refund_days,
     t.invoice_days,
     t.usage_days,
+    t.invoice_event_days,
 )
 WALLET_TXS = 30
 
@@ -124,6 +127,29 @@ def usage(n: int) -> dict[str, Any]:
     }
 
 
+@st.composite
+def invoice(draw: st.DrawFn) -> dict[str, Any]:
+    """An invoice of customer c0 in any state (upserted: it may change between writes)."""
+    n = draw(st.integers(3, 7))
+    issued = START + timedelta(minutes=draw(st.integers(0, 60 * 24 * 4)))
+    status = draw(st.sampled_from(["draft", "open", "paid", "paid", "void", "uncollectible"]))
+    data: dict[str, Any] = {
+        "id": f"inv-{n}",
+        "customer_id": "c0",
+        "currency": draw(st.sampled_from(["USD", "EUR"])),
+        "status": status,
+        "issued_at": issued.isoformat(),
+        "lines": [{"type": "one_time", "amount": f"{n}.50"}],
+        "total": f"{n}.50",
+        "livemode": draw(st.booleans()),
+    }
+    if draw(st.booleans()):
+        data["due_at"] = (issued + timedelta(minutes=draw(st.integers(0, 60 * 48)))).isoformat()
+    if status == "paid":  # sometimes before it was issued
+        data["paid_at"] = (issued + timedelta(minutes=draw(st.integers(-600, 60 * 72)))).isoformat()
+    return data
+
+
 Step = tuple[str, Any]
 
 call_steps = st.one_of(
@@ -141,6 +167,7 @@ payment_steps = st.one_of(
         st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(1, 100), st.integers(0, 5000)),
     ),
     st.tuples(st.just("invoice"), st.tuples(st.integers(0, 2), st.booleans())),
+    st.tuples(st.just("invoices"), st.lists(invoice(), min_size=1, max_size=4)),
 )
 
 
@@ -213,6 +240,10 @@ def _apply(client: httpx.Client, step: Step) -> None:
                 "started_at": START.isoformat(), "livemode": arg}  # fmt: skip
         response = client.put("/v1/subscriptions/sub-0", json=body)
         assert response.status_code in (200, 201), response.text
+    elif kind == "invoices":
+        lines = "\n".join(json.dumps({"kind": "invoices", "data": i}) for i in arg).encode()
+        response = client.post("/v1/import", content=lines)
+        assert response.status_code == 200, response.text
     elif kind == "payments":  # a rejected write (e.g. refunds above the amount) changes nothing
         lines = "\n".join(json.dumps({"kind": "payments", "data": p}) for p in arg).encode()
         assert client.post("/v1/import", content=lines).status_code in (200, 422)
@@ -310,7 +341,14 @@ def _expected(conn: Any, tenant_id: int, tz: ZoneInfo) -> dict[str, dict[Any, An
         )
         invoices[ikey][0] += 1
         invoices[ikey][1] += row["total"]
+    events: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in conn.execute(select(i).where(i.c.tenant_id == tenant_id)).mappings():
+        for event, at in _invoice_events(row):
+            ekey = (at.astimezone(tz).date(), row["currency"], row["livemode"], event)
+            events[ekey][0] += 1
+            events[ekey][1] += row["total"]
     return {
+        "invoice_event_days": {k: tuple(v) for k, v in events.items()},
         "usage_days": {k: tuple(v) for k, v in used.items()},
         "invoice_days": {k: tuple(v) for k, v in invoices.items()},
         "payment_days": {k: tuple(v) for k, v in payments.items()},
@@ -321,6 +359,22 @@ def _expected(conn: Any, tenant_id: int, tz: ZoneInfo) -> dict[str, dict[Any, An
     }
 
 
+def _invoice_events(row: Any) -> list[tuple[str, datetime]]:
+    """The roll-up events of an invoice, spelled out from their definitions."""
+    status, issued, paid = row["status"], row["issued_at"], row["paid_at"]
+    due = row["due_at"] or issued
+    out: list[tuple[str, datetime]] = []
+    if status not in ("draft", "void"):
+        out.append(("due", due))
+    if status in ("open", "uncollectible") or (status == "paid" and paid > due):
+        out.append(("overdue", due))
+    if status == "paid":
+        out += [("paid", paid), ("closed", max(issued, paid)), ("due_closed", max(due, paid))]
+        if paid < issued:
+            out.append(("prepaid", paid))
+    return out
+
+
 def _check(engine: Engine, tenant_id: int, tz: ZoneInfo, reads: bool = False) -> None:
     with read_transaction(engine) as conn:
         expected = _expected(conn, tenant_id, tz)
@@ -329,6 +383,33 @@ def _check(engine: Engine, tenant_id: int, tz: ZoneInfo, reads: bool = False) ->
         if reads:
             _check_reads(conn, tenant_id, tz)
         _check_usage(conn, tenant_id, tz)
+
+
+def _same(tally: Tally) -> tuple[int, dict[Any, tuple[int, int]]]:
+    """A tally's figures (groups left at zero by a correction are no figures)."""
+    keys = tally.sums.keys() | tally.counts.keys()
+    groups = {k: (tally.sums.get(k, 0), tally.counts.get(k, 0)) for k in keys}
+    return tally.count, {k: v for k, v in groups.items() if v != (0, 0)}
+
+
+def _check_invoice_metric(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
+    """The native invoices metric from the roll-ups equals the one from the invoices."""
+    first = START.astimezone(tz).date()
+    for livemode, currency in ((True, None), (False, None), (True, "EUR")):
+        filters = Filters(currency=currency, livemode=livemode)
+        for days, interval, now_minutes in (
+            (6, "day", 60 * 24 * 3 + 17),
+            (9, "month", 60 * 24 * 9),
+        ):
+            now = START + timedelta(minutes=now_minutes)
+            ctx = Context(conn, tenant_id, tz, "USD", filters, now)
+            last = first + timedelta(days=days)
+            buckets = make_buckets(first - timedelta(days=1), last, interval, tz, now)
+            rolled = rollup_invoices.invoice_tallies(ctx, buckets)
+            _, raw = native_invoices._load_rows(ctx, buckets)
+            for name, mine in rolled.items():
+                theirs = getattr(raw, name)
+                assert [_same(x) for x in mine] == [_same(x) for x in theirs], (name, livemode)
 
 
 def _check_usage(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
@@ -373,6 +454,7 @@ def _check_reads(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
                     assert _tally(mine_i.rebills) == _tally(theirs_i.rebills)
                     assert _tally(mine_i.missed) == _tally(theirs_i.missed)
                     assert mine_i.rebilled == theirs_i.rebilled
+    _check_invoice_metric(conn, tenant_id, tz)
     p = t.payments
     for minutes in (0, 60 * 24 * 3 + 7):
         now = START + timedelta(minutes=minutes)

@@ -247,6 +247,9 @@ invoices = Table(
     Index(None, "tenant_id", "customer_id"),
     Index(None, "tenant_id", "issued_at"),
     Index(None, "tenant_id", "subscription_id"),
+    # The invoices paid or falling due in a piece of a day (roll-ups hold whole days).
+    Index(None, "tenant_id", "paid_at"),
+    Index(None, "tenant_id", "due_at"),
 )
 
 invoice_lines = Table(
@@ -468,4 +471,22 @@ usage_days = Table(
     Column("livemode", Boolean, primary_key=True),
     Column("events", BigInteger, nullable=False),
     Column("quantity", Micros, nullable=False),
+)
+
+# Invoice events per local day, currency and mode (``event``): ``paid`` (status paid, on the day
+# of ``paid_at``), ``overdue`` (unpaid when due: open/uncollectible, or paid after its due
+# instant; on the due day), ``due`` (any but void, on the due day), ``closed`` (paid, on the day
+# of the later of issue and payment) and ``due_closed`` (paid, on the day of the later of due
+# and payment), ``prepaid`` (paid before issued, on the day of ``paid_at``: rare, and read apart).
+# Due instant: ``due_at``, or ``issued_at`` without one.
+invoice_event_days = Table(
+    "invoice_event_days",
+    metadata,
+    _tenant(),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("livemode", Boolean, primary_key=True),
+    Column("event", String(16), primary_key=True),
+    Column("invoices", BigInteger, nullable=False),
+    Column("total", Micros, nullable=False),
 )

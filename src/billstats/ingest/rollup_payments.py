@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, select
@@ -33,6 +34,30 @@ Row = dict[str, Any]
 PAYMENT_KEY = ("day", "currency", "livemode", "status", "recurring", "affiliate_id")
 REFUND_KEY = ("day", "currency", "livemode")
 INVOICE_KEY = ("day", "currency", "livemode", "status", "billing_reason")
+EVENT_KEY = ("day", "currency", "livemode", "event")
+UNPAID = ("open", "uncollectible")
+
+
+def invoice_events(invoice: Row) -> list[tuple[str, datetime]]:
+    """The events of an invoice with their instants (``invoice_event_days``); none for a
+    draft."""
+    status = invoice["status"]
+    if status in ("draft", "void"):
+        return []
+    issued, paid = invoice["issued_at"], invoice["paid_at"]
+    due = invoice["due_at"] or issued
+    events = [("due", due)]
+    if status in UNPAID:
+        events.append(("overdue", due))
+    elif status == "paid" and paid is not None:
+        events += [("paid", paid), ("closed", max(issued, paid)), ("due_closed", max(due, paid))]
+        if paid > due:
+            events.append(("overdue", due))
+        if paid < issued:  # paid before it was issued: readers check such days apart
+            events.append(("prepaid", paid))
+    return events
+
+
 NO_AFFILIATE = ""
 
 
@@ -58,6 +83,7 @@ class Contributions:
         self.payments: Sums = defaultdict(lambda: [0, 0, 0, 0])
         self.refunds: Sums = defaultdict(lambda: [0, 0])
         self.invoices: Sums = defaultdict(lambda: [0, 0])
+        self.events: Sums = defaultdict(lambda: [0, 0])
 
     def add_payments(self, rows: Sequence[Row], sign: int) -> None:
         invoices = _lookup(
@@ -93,25 +119,27 @@ class Contributions:
             s[0] += sign
             s[1] += sign * r["amount"]
 
-    def add_invoices(self, rows: Sequence[Row], sign: int) -> None:
+    def add_invoices(self, rows: Sequence[Row], sign: int, events: bool = True) -> None:
         days = self.r.days
         for i in rows:
-            key = (
-                days(i["issued_at"]),
-                i["currency"],
-                bool(i["livemode"]),
-                i["status"],
-                i["billing_reason"],
-            )
+            currency, live, total = i["currency"], bool(i["livemode"]), sign * i["total"]
+            key = (days(i["issued_at"]), currency, live, i["status"], i["billing_reason"])
             s = self.invoices[key]
             s[0] += sign
-            s[1] += sign * i["total"]
+            s[1] += total
+            if not events:
+                continue
+            for event, at in invoice_events(i):
+                e = self.events[(days(at), currency, live, event)]
+                e[0] += sign
+                e[1] += total
 
     def write(self) -> None:
         conn, tenant = self.r.conn, self.r.tenant_id
         add_sums(conn, t.payment_days, tenant, PAYMENT_KEY, _nonzero(self.payments))
         add_sums(conn, t.refund_days, tenant, REFUND_KEY, _nonzero(self.refunds))
         add_sums(conn, t.invoice_days, tenant, INVOICE_KEY, _nonzero(self.invoices))
+        add_sums(conn, t.invoice_event_days, tenant, EVENT_KEY, _nonzero(self.events))
 
 
 def _nonzero(sums: Sums) -> Sums:
@@ -252,13 +280,17 @@ def rebuild_payments(rollups: Rollups) -> None:
     sums.write()
 
 
-def rebuild_invoices(rollups: Rollups) -> None:
-    """Recompute the invoice roll-up of the tenant from its raw rows."""
+def rebuild_invoices(rollups: Rollups, events: bool = True) -> None:
+    """Recompute the invoice roll-ups of the tenant from its raw rows (``events``: the event
+    roll-up too)."""
     conn, tenant = rollups.conn, rollups.tenant_id
-    conn.execute(delete(t.invoice_days).where(t.invoice_days.c.tenant_id == tenant))
+    tables = (t.invoice_days, t.invoice_event_days) if events else (t.invoice_days,)
+    for table in tables:
+        conn.execute(delete(table).where(table.c.tenant_id == tenant))
     i = t.invoices
-    cols = [i.c[c] for c in ("issued_at", "currency", "livemode", "status", "billing_reason")]
-    stmt = select(*cols, i.c.total).where(i.c.tenant_id == tenant)
+    names = ("issued_at", "currency", "livemode", "status", "billing_reason", "total")
+    cols = [i.c[c] for c in (*names, "paid_at", "due_at")]
+    stmt = select(*cols).where(i.c.tenant_id == tenant)
     sums = Contributions(rollups)
-    sums.add_invoices([dict(row) for row in conn.execute(stmt).mappings()], +1)
+    sums.add_invoices([dict(row) for row in conn.execute(stmt).mappings()], +1, events)
     sums.write()

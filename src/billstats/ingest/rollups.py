@@ -312,7 +312,7 @@ _UTC = ZoneInfo("UTC")
 def rebuild(
     conn: Connection,
     tenant_id: int,
-    parts: Sequence[str] = ("calls", "wallets", "payments", "invoices", "usage"),
+    parts: Sequence[str] = ("calls", "wallets", "payments", "invoices", "invoice_events", "usage"),
 ) -> None:
     """Recompute the tenant's roll-ups (of ``parts``) from its raw rows, replacing what is
     stored."""
@@ -327,7 +327,7 @@ def rebuild(
     if "payments" in parts:
         payments.rebuild_payments(rollups)
     if "invoices" in parts:
-        payments.rebuild_invoices(rollups)
+        payments.rebuild_invoices(rollups, events="invoice_events" in parts)
     if "usage" in parts:
         usage.rebuild(rollups)
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from billstats.metrics import rollup_flows
 from billstats.metrics import sales as sales_records
 from billstats.metrics.calendar import Span
 from billstats.metrics.native_support import Buckets, Money, covering, record_scope, split
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
+from billstats.metrics.rollup_flows import Flows
 from billstats.metrics.tally import Tally
 
 
@@ -38,34 +40,42 @@ class BucketFlows:
     refunds: Tally
 
 
-def _records(ctx: Context, span: Span) -> tuple[sales_records.Sales, Tally]:
+def _records(ctx: Context, span: Span) -> Flows:
     """The sales and refunds of ``span``, loaded once per request (the buckets and the summary's
-    whole range cover the same span)."""
+    whole range cover the same span): from the daily roll-ups, or, under a product or plan
+    filter (which judges each record by its subscription at its instant), from the records."""
     key = ("native_flows.records", span.start, span.end)
     if key not in ctx.cache:
-        scope = record_scope(ctx)
-        paid = sales_records.sales(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
-        refunded = sales_records.refunds(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
-        ctx.cache[key] = (paid, refunded)
-    records: tuple[sales_records.Sales, Tally] = ctx.cache[key]
+        f = ctx.filters
+        if f.product_id is None and f.plan_id is None:
+            ctx.cache[key] = rollup_flows.flows(
+                ctx.conn, ctx.tenant_id, span, ctx.timezone, f.livemode
+            )
+        else:
+            scope = record_scope(ctx)
+            paid = sales_records.sales(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
+            refunded = sales_records.refunds(ctx.conn, ctx.tenant_id, span, ctx.timezone, scope)
+            ctx.cache[key] = Flows(
+                paid.onetime,
+                paid.recurring,
+                paid.fees,
+                paid.affiliate_sales,
+                paid.commissions,
+                refunded,
+                paid.affiliates,
+            )
+    records: Flows = ctx.cache[key]
     return records
 
 
 def flows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, list[BucketFlows]]:
-    """The flows of each bucket (one query for payments and one for refunds over all of them),
-    shared by the five metrics of a request."""
+    """The flows of each bucket (one load for all of them), shared by the five metrics of a
+    request."""
     key = ("native_flows", tuple((b.first, b.last, b.span) for b in buckets))
     if key not in ctx.cache:
-        paid, refunded = _records(ctx, covering(buckets, ctx.now))
+        f = _records(ctx, covering(buckets, ctx.now))
         where = Buckets(buckets)
-        tallies = (
-            paid.onetime,
-            paid.recurring,
-            paid.fees,
-            paid.affiliate_sales,
-            paid.commissions,
-            refunded,
-        )
+        tallies = (f.onetime, f.recurring, f.fees, f.affiliate_sales, f.commissions, f.refunds)
         parts = [split(tally, where) for tally in tallies]
         per_bucket = [BucketFlows(*(p[i] for p in parts)) for i in range(len(buckets))]
         ctx.cache[key] = (Money(ctx, tallies), per_bucket)

@@ -41,6 +41,7 @@ from billstats.metrics.native_support import (
     record_scope,
 )
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
+from billstats.metrics.rollup_invoices import invoice_tallies
 from billstats.metrics.tally import Tally
 
 DRAFT, PAID, VOID = "draft", "paid", "void"
@@ -124,6 +125,20 @@ def _rows(ctx: Context, span: Span) -> list[Any]:
 
 
 def _load(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceBuckets]:
+    if ctx.filters.product_id is None and ctx.filters.plan_id is None:
+        # Every invoice of the mode counts: the daily roll-ups (rollup_invoices).
+        found = invoice_tallies(ctx, buckets)
+        result = InvoiceBuckets(
+            found["issued"], found["paid"], found["overdue"], found["open"], found["past_due"]
+        )
+        every = [tally for group in vars(result).values() for tally in group]
+        return Money(ctx, every), result
+    return _load_rows(ctx, buckets)
+
+
+def _load_rows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceBuckets]:
+    """The figures from the invoices themselves (each judged by its subscription's product or
+    plan at its issue instant)."""
     span = covering(buckets, ctx.now)
     where = Buckets(buckets)
     size = len(buckets)

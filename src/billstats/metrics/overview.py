@@ -18,22 +18,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select, true
+from sqlalchemy import Connection, case, func, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from billstats.db import tables as t
-from billstats.metrics.calendar import local_date
+from billstats.metrics import subscription_states
+from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.fx import load_converter
 from billstats.metrics.pricing import round_minor
+from billstats.metrics.rollup_days import SpanDays, split
+from billstats.metrics.windows import BEGINNING
 from billstats.money import micros_to_minor
 from billstats.tenants.schemas import Tenant
 
-ACTIVE_STATUSES = ("active", "trialing")
 SUCCEEDED = "succeeded"
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Overview:
 def overview(conn: Connection, tenant: Tenant, *, include_test: bool, now: datetime) -> Overview:
     products = _product_counts(conn, tenant.id)
     subs_total, subs_active = _subscription_counts(conn, tenant.id, include_test, now)
-    pay_total, pay_ok = _payment_counts(conn, tenant.id, include_test, now)
+    pay_total, pay_ok = _payment_counts(conn, tenant, include_test, now)
     return Overview(
         products=products[0],
         products_configured=products[1],
@@ -92,80 +95,93 @@ def _live_only(column: Any, include_test: bool) -> list[ColumnElement[bool]]:
 def _subscription_counts(
     conn: Connection, tenant_id: int, include_test: bool, now: datetime
 ) -> tuple[int, int]:
-    """(subscriptions existing at ``now``, those active or trialing), by their state at ``now``."""
-    s, v = t.subscriptions, t.subscription_versions
-    active = s.c.status.in_(ACTIVE_STATUSES)
-    # Most subscriptions: the mirrored row is the latest version, already in effect.
-    current = conn.execute(
-        select(func.count(), _count_if(active)).where(
-            s.c.tenant_id == tenant_id,
-            s.c.effective_at <= now,
-            *_live_only(s.c.livemode, include_test),
-        )
-    ).one()
-    total, active_count = int(current[0]), int(current[1])
-    # Subscriptions with a version scheduled after ``now``: the version in effect at ``now``.
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=v.c.subscription_id,
-            order_by=(v.c.effective_at.desc(), v.c.version.desc()),
-        )
-        .label("rank")
-    )
-    in_effect = (
-        select(v.c.status, v.c.livemode, rank)
-        .join(s, and_(s.c.tenant_id == v.c.tenant_id, s.c.id == v.c.subscription_id))
-        .where(v.c.tenant_id == tenant_id, s.c.effective_at > now, v.c.effective_at <= now)
-        .subquery()
-    )
-    pending = conn.execute(
-        select(func.count(), _count_if(in_effect.c.status.in_(ACTIVE_STATUSES))).where(
-            in_effect.c.rank == 1, *_live_only(in_effect.c.livemode, include_test)
-        )
-    ).one()
-    return total + int(pending[0]), active_count + int(pending[1])
+    """(subscriptions existing at ``now``, those active or trialing), by their state at ``now``
+    (the version in effect then), from the shared per-revision counts."""
+    return subscription_states.states(conn, tenant_id).at(now, include_test)
+
+
+def _until_now(tenant: Tenant, now: datetime) -> SpanDays:
+    """Everything created at or before ``now``: whole local days and the pieces of days."""
+    return split(Span(BEGINNING, max(BEGINNING, now + _TICK)), tenant.zone)
 
 
 def _payment_counts(
-    conn: Connection, tenant_id: int, include_test: bool, now: datetime
+    conn: Connection, tenant: Tenant, include_test: bool, now: datetime
 ) -> tuple[int, int]:
-    p = t.payments
-    row = conn.execute(
-        select(func.count(), _count_if(p.c.status == SUCCEEDED)).where(
-            p.c.tenant_id == tenant_id,
-            p.c.created_at <= now,
-            *_live_only(p.c.livemode, include_test),
+    """(payments created at or before ``now``, of which succeeded): whole local days from the
+    ``payment_days`` roll-up, the rest of today (and the first day's piece) from the rows."""
+    parts = _until_now(tenant, now)
+    total = succeeded = 0
+    if parts.first is not None:
+        d = t.payment_days
+        stmt = (
+            select(d.c.status, func.sum(d.c.payments))
+            .where(
+                d.c.tenant_id == tenant.id,
+                d.c.day >= parts.first,
+                d.c.day <= parts.last,
+                *_live_only(d.c.livemode, include_test),
+            )
+            .group_by(d.c.status)
         )
-    ).one()
-    return int(row[0]), int(row[1])
+        for status, n in conn.execute(stmt):
+            total += int(n)
+            succeeded += int(n) if status == SUCCEEDED else 0
+    p = t.payments
+    for piece in parts.pieces:
+        row = conn.execute(
+            select(func.count(), _count_if(p.c.status == SUCCEEDED)).where(
+                p.c.tenant_id == tenant.id,
+                p.c.created_at >= piece.start,
+                p.c.created_at < piece.end,
+                *_live_only(p.c.livemode, include_test),
+            )
+        ).one()
+        total += int(row[0])
+        succeeded += int(row[1])
+    return total, succeeded
 
 
 def _revenue_minor(conn: Connection, tenant: Tenant, include_test: bool, now: datetime) -> int:
-    p = t.payments
     reporting = tenant.currency
-    succeeded = [
-        p.c.tenant_id == tenant.id,
-        p.c.status == SUCCEEDED,
-        p.c.created_at <= now,
-        *_live_only(p.c.livemode, include_test),
-    ]
-    # Payments in the reporting currency need no rate: summed by the database, exactly (BIGINT).
-    same = conn.execute(
-        select(func.coalesce(func.sum(p.c.amount), 0)).where(*succeeded, p.c.currency == reporting)
-    ).scalar_one()
-    # Others: summed per currency and local day, then converted with that day's rate.
     zone = tenant.zone
+    parts = _until_now(tenant, now)
+    # Succeeded payments summed per currency and local day (whole days from the roll-up).
     per_day: dict[tuple[str, date], int] = defaultdict(int)
-    foreign = select(p.c.currency, p.c.created_at, p.c.amount).where(
-        *succeeded, p.c.currency != reporting
-    )
-    for currency, created_at, amount in conn.execute(foreign):
-        per_day[(currency, local_date(created_at, zone))] += amount
-    exact = Fraction(int(same))
-    if per_day:
-        days = [day for _, day in per_day]
-        currencies = {currency for currency, _ in per_day}
+    if parts.first is not None:
+        d = t.payment_days
+        stmt = (
+            select(d.c.currency, d.c.day, func.sum(d.c.amount))
+            .where(
+                d.c.tenant_id == tenant.id,
+                d.c.day >= parts.first,
+                d.c.day <= parts.last,
+                d.c.status == SUCCEEDED,
+                *_live_only(d.c.livemode, include_test),
+            )
+            .group_by(d.c.currency, d.c.day)
+        )
+        for currency, day, amount in conn.execute(stmt):
+            per_day[(currency, day)] += int(amount)
+    p = t.payments
+    for piece in parts.pieces:
+        rows = select(p.c.currency, p.c.created_at, p.c.amount).where(
+            p.c.tenant_id == tenant.id,
+            p.c.status == SUCCEEDED,
+            p.c.created_at >= piece.start,
+            p.c.created_at < piece.end,
+            *_live_only(p.c.livemode, include_test),
+        )
+        for currency, created_at, amount in conn.execute(rows):
+            per_day[(currency, local_date(created_at, zone))] += amount
+    # Payments in the reporting currency need no rate: summed exactly (integers).
+    same = sum(v for (c, _), v in per_day.items() if c == reporting)
+    # Others: converted per currency and local day with that day's rate.
+    foreign = {k: v for k, v in per_day.items() if k[0] != reporting}
+    exact = Fraction(same)
+    if foreign:
+        days = [day for _, day in foreign]
+        currencies = {currency for currency, _ in foreign}
         converter = load_converter(conn, tenant.id, reporting, currencies, min(days), max(days))
-        exact += converter.total((c, d, m) for (c, d), m in sorted(per_day.items()))
+        exact += converter.total((c, d, m) for (c, d), m in sorted(foreign.items()))
     return micros_to_minor(round_minor(exact, reporting), reporting)

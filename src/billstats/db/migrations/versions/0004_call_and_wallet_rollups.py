@@ -73,7 +73,7 @@ def upgrade() -> None:
 
     conn = op.get_bind()
     for (tenant_id,) in conn.execute(sa.text("SELECT id FROM tenants ORDER BY id")).all():
-        rebuild(conn, tenant_id)
+        rebuild(conn, tenant_id, ("calls", "wallets"))
 
 
 def downgrade() -> None:

@@ -1,0 +1,133 @@
+"""SQL and day helpers of the roll-up maintenance (``billstats.ingest.rollups``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+
+from billstats.db import tables as t
+from billstats.db.dialect import MAX_IN_PARAMS
+from billstats.errors import BillstatsError
+
+Row = dict[str, Any]
+Sums = dict[tuple[Any, ...], list[int]]
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class TotalTooLarge(BillstatsError):
+    """A day's total of a roll-up would not fit its 64-bit column (amounts are micro-units, so
+    about 9.2 trillion units of one currency in one day, mode and kind)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(
+            f"the records of one day would total more than {INT64_MAX} micro-units in {table}; "
+            "nothing was written",
+            422,
+            "total_too_large",
+        )
+
+
+_HOUR = timedelta(hours=1)
+_TICK = timedelta(microseconds=1)
+
+
+class LocalDays:
+    """Instant -> calendar day in a zone, remembered per UTC hour when the whole hour falls on
+    one local day (the exact conversion otherwise)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._hours: dict[datetime, date | None] = {}
+
+    def __call__(self, at: datetime) -> date:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        day = self._hours.get(hour, _MISSING)
+        if day is _MISSING:
+            first = hour.astimezone(self.tz).date()
+            last = (hour + _HOUR - _TICK).astimezone(self.tz).date()
+            day = self._hours[hour] = first if first == last else None
+        if day is None:
+            return at.astimezone(self.tz).date()
+        assert isinstance(day, date)
+        return day
+
+
+_MISSING: Any = object()
+
+
+def tenant_zone(conn: Connection, tenant_id: int) -> ZoneInfo:
+    zone = conn.execute(select(t.tenants.c.timezone).where(t.tenants.c.id == tenant_id)).scalar()
+    return ZoneInfo(zone or "UTC")
+
+
+def chunks(items: Sequence[Any], size: int = MAX_IN_PARAMS // 2) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def add_sums(
+    conn: Connection, table: Table, tenant_id: int, key: Sequence[str], sums: Sums
+) -> None:
+    """Add ``sums`` (key tuple -> values of the table's value columns) to the roll-up rows,
+    creating missing ones; rows whose first value (a count) drops to 0 are deleted."""
+    if not sums:
+        return
+    values = [c.name for c in table.columns if c.name != "tenant_id" and c.name not in key]
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            **dict(zip(key, k, strict=True)),
+            **dict(zip(values, v, strict=True)),
+        }
+        for k, v in sorted(sums.items(), key=lambda kv: _order(kv[0]))
+    ]
+    if any(not INT64_MIN <= x <= INT64_MAX for v in sums.values() for x in v):
+        raise TotalTooLarge(table.name)
+    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = mod.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", *key],
+        set_={v: table.c[v] + stmt.excluded[v] for v in values},
+    )
+    stmt = stmt.returning(*(table.c[v] for v in values))
+    try:
+        totals = conn.execute(stmt, rows).all()
+    except DBAPIError as exc:  # PostgreSQL: the sum overflowed bigint (numeric_value_out_of_range)
+        if getattr(exc.orig, "sqlstate", None) == "22003":
+            raise TotalTooLarge(table.name) from None
+        raise
+    # SQLite turns an integer sum that overflows into a float instead of failing.
+    if any(type(x) is not int for row in totals for x in row):
+        raise TotalTooLarge(table.name)
+    if any(v[0] < 0 for v in sums.values()):
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c[values[0]] == 0))
+
+
+def _order(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is None, v) for v in key)
+
+
+def replace_rows(
+    conn: Connection,
+    table: Table,
+    tenant_id: int,
+    key: Sequence[str],
+    parts: Iterable[tuple[Any, ...]],
+    part_cols: Sequence[str],
+    sums: Sums,
+) -> None:
+    """Replace the roll-up rows of the partitions ``parts`` (values of ``part_cols``, a prefix
+    or subset of the key) by ``sums`` (recomputed from the raw rows)."""
+    wanted = sorted(set(parts), key=_order)
+    cols = [table.c[c] for c in part_cols]
+    for part in chunks(wanted, MAX_IN_PARAMS // max(1, len(cols))):
+        cond = cols[0].in_([p[0] for p in part]) if len(cols) == 1 else tuple_(*cols).in_(part)
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id, cond))
+    kept = {k: v for k, v in sums.items() if v[0]}
+    add_sums(conn, table, tenant_id, key, kept)
