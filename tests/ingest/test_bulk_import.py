@@ -484,6 +484,47 @@ def test_refunds_summing_past_64_bits_are_refused_not_crashed(api: httpx.Client)
     ]
 
 
+def _largest_payments(first: int, count: int) -> list[Any]:
+    largest = "999999999999.999999"  # the largest amount a record may carry
+    payment = {"customer_id": "c1", "amount": largest, "currency": "USD", "status": "succeeded"}
+    return [
+        ("payments", {"id": f"p{n}", **payment, "created_at": T0})
+        for n in range(first, first + count)
+    ]
+
+
+def test_a_day_totalling_past_64_bits_is_refused_in_one_batch(api: httpx.Client) -> None:
+    """Ten maximal payments on one day sum past the daily roll-up's 64-bit column: 422 in the
+    native format and nothing written (not a 500, not a wrapped-around total)."""
+    lines = [("customers", {"id": "c1", "name": "C", "created_at": T0}), *_largest_payments(0, 10)]
+    response = api.post("/v1/import", content=ndjson_body(lines))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "total_too_large"
+    assert "payment_days" in error["message"] and "nothing was written" in error["message"]
+    assert api.get("/v1/customers/c1").status_code == 404
+    assert api.get("/v1/payments").json()["data"] == []
+
+
+def test_a_day_totalling_past_64_bits_is_refused_across_batches(api: httpx.Client) -> None:
+    """The stored day total plus a new batch overflowing (in SQL: PostgreSQL raises, SQLite
+    would silently turn the sum into a float) is refused the same way; the first batch stays."""
+    first = [("customers", {"id": "c1", "name": "C", "created_at": T0}), *_largest_payments(0, 5)]
+    assert api.post("/v1/import", content=ndjson_body(first)).status_code == 200
+    response = api.post("/v1/import", content=ndjson_body(_largest_payments(5, 5)))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "total_too_large"
+    ids = sorted(p["id"] for p in api.get("/v1/payments").json()["data"])
+    assert ids == ["p0", "p1", "p2", "p3", "p4"]
+    # The sales still add up from the roll-up (5 x the largest amount, in minor units).
+    stats = api.get(
+        "/v1/metrics/sales",
+        params={"start_date": T0[:10], "end_date": T0[:10], "interval": "day"},
+    )
+    assert stats.status_code == 200, stats.text
+    assert stats.json()["entries"][0]["sales"] == "5000000000000.00"
+
+
 @pytest.mark.parametrize(
     "record_id, code",
     [

@@ -371,7 +371,13 @@ class Batch:
                 kind, items, *insert_new_or_compare(self.conn, kind.table, rows)
             )
         else:
-            self._write_upserts(kind, items)
+            stored, changed = self._write_upserts(kind, items)
+            checks.after_write(self, kind, items)
+            # A batch with problems fails and rolls back: its roll-ups are never needed (and an
+            # impossible batch, e.g. refunds far above their payment, could overflow them).
+            if changed and not self.problems:
+                self.rollups.upserted(kind.name, stored, changed)
+            return
         checks.after_write(self, kind, items)
 
     def _count_append_only(
@@ -390,7 +396,7 @@ class Batch:
                     ),
                 )
             )
-        if not differing:  # (else the batch fails and rolls back)
+        if not differing and not self.problems:  # (else the batch fails and rolls back)
             self.rollups.appended(kind.name, [i.row for i in items], inserted)
         # Rows inserted just now compare equal too; they count as created, not unchanged.
         unchanged = len(items) - len(differing) - inserted
@@ -402,7 +408,10 @@ class Batch:
             for item in items:
                 self.result.outcomes.append(Outcome(kind.name, item.key, outcome, item.row))
 
-    def _write_upserts(self, kind: Kind, items: list[Incoming]) -> None:
+    def _write_upserts(
+        self, kind: Kind, items: list[Incoming]
+    ) -> tuple[dict[tuple[Any, ...], Row], list[Row]]:
+        """Insert or update ``items``; returns the rows stored before and the rows written."""
         stored = repo.fetch_by_keys(
             self.conn, kind.table, self.tenant_id, kind.key_cols, [i.key_tuple for i in items]
         )
@@ -439,11 +448,10 @@ class Batch:
                 self._record(kind, item, "updated", item.row)
         repo.insert_rows(self.conn, kind.table, inserts)
         repo.update_rows(self.conn, kind.table, kind.key_cols, updates)
-        if inserts or updates:
-            self.rollups.upserted(kind.name, stored, inserts + updates)
         if has_lines:
             repo.replace_lines(self.conn, self.tenant_id, new_lines, fresh=True)
             repo.replace_lines(self.conn, self.tenant_id, changed_lines, fresh=False)
+        return stored, inserts + updates
 
     def _record(self, kind: Kind, item: Incoming, result: str, row: Row | None) -> None:
         self.result.counts[(kind.name, result)] += 1
