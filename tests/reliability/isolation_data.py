@@ -562,9 +562,11 @@ def _late(
         )
     )
     pay = _payment(draw, newcomer, currency, amount, started, "succeeded")
-    puts.append(
-        ("payments", next_id("pay"), {**pay, "invoice_id": inv_id, "subscription_id": sub_id})
-    )
+    pay_id = next_id("pay")
+    puts.append(("payments", pay_id, {**pay, "invoice_id": inv_id, "subscription_id": sub_id}))
+    refund = {"payment_id": pay_id, "amount": money(amount // 2 or 1), "created_at": iso(started)}
+    puts.append(("refunds", next_id("ref"), refund))
+    puts.append(("affiliates", "aff0", {"name": f"aff renamed {ledger.marker}"}))
     event = {
         "customer_id": newcomer,
         "metric_code": METRIC,

@@ -87,10 +87,18 @@ def load(engine: Engine, client: httpx.Client, ledger: Ledger) -> Access:
 
 
 def write_late(client: httpx.Client, access: Access) -> None:
+    """The ledger's late writes, and a credential of another partner issued and revoked."""
     for kind, key, data in access.ledger.late:
         response = client.put(f"/v1/{kind}/{key}", json=data, headers=access.headers)
         assert response.status_code in (200, 201), (kind, key, response.text)
     access.late_done = True
+    partner = access.ledger.partners[1]
+    path = f"/v1/partners/{partner}/credentials"
+    issued = client.post(path, headers=access.headers).json()
+    revoked = client.delete(f"{path}/{issued['auth_id']}", headers=access.headers)
+    assert revoked.status_code == 200 and revoked.json()["revoked"] is True, revoked.text
+    headers = {"X-Auth-ID": issued["auth_id"], "X-Auth-Token": issued["token"]}
+    assert client.get("/api/v1/partner/dashboard", headers=headers).status_code == 401
 
 
 def assert_same(before: View, after: View, who: str) -> None:
