@@ -63,11 +63,11 @@ class DevkitToken:
         self.secret = secret
         self.lock = threading.Lock()
         self.token = ""
-        self.issued = 0.0
+        self.issued: float | None = None  # time.monotonic() can be small after a boot
 
     def headers(self) -> dict[str, str]:
         with self.lock:
-            if time.monotonic() - self.issued > TOKEN_REFRESH_SECONDS:
+            if self.issued is None or time.monotonic() - self.issued > TOKEN_REFRESH_SECONDS:
                 response = httpx.post(
                     f"{self.base_url}/api/v1/auth/token",
                     data={"grant_type": "client_credentials"},

@@ -98,7 +98,9 @@ def _record(tally: _Tally, response: Response, elapsed: float) -> None:
         if response.status == 200:
             tally.times.append(elapsed)
         else:
-            tally.failures.append(Failure(response.status, response.body[:500].decode("replace")))
+            tally.failures.append(
+                Failure(response.status, response.body[:500].decode(errors="replace"))
+            )
 
 
 def _failures(tally: _Tally) -> dict[str, Any]:
