@@ -146,11 +146,9 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Row]) -> int:
     """Insert rows whose primary key is new; leave existing ones alone.  Returns rows inserted."""
     if not rows:
         return 0
-    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
     pk = [c for c in table.primary_key.columns]
-    return len(
-        conn.execute(mod.insert(table).on_conflict_do_nothing().returning(*pk), list(rows)).all()
-    )
+    stmt = insert(conn, table).on_conflict_do_nothing().returning(*pk)
+    return len(conn.execute(stmt, list(rows)).all())
 
 
 def insert_new_or_compare(conn: Connection, table: Table, rows: Sequence[Row]) -> Outcome:
@@ -392,12 +390,24 @@ def _generic_insert_or_compare(conn: Connection, enc: _Encoder, rows: Sequence[R
     return len(new_keys), differing
 
 
+def insert(conn: Connection, table: Table) -> Any:
+    """The dialect's ``INSERT`` for ``table``: it has ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (with ``excluded``), spelled alike on SQLite and PostgreSQL."""
+    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
+    return mod.insert(table)
+
+
+def reads_one_snapshot(conn: Connection) -> bool:
+    """Whether every read of a transaction sees the same data (SQLite's transactions do; a
+    PostgreSQL read-committed transaction sees each statement's newest committed data)."""
+    return conn.dialect.name == "sqlite"
+
+
 def upsert_stmt(
     conn: Connection, table: Table, index_elements: list[str], update_cols: list[str]
 ) -> Any:
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET cols = excluded.cols."""
-    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = mod.insert(table)
+    stmt = insert(conn, table)
     return stmt.on_conflict_do_update(
         index_elements=index_elements, set_={c: stmt.excluded[c] for c in update_cols}
     )

@@ -13,12 +13,10 @@ last, just before committing, so concurrent ``PUT``\\s queue on it only for thei
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from billstats.db import tables as t
+from billstats.db.dialect import insert
 
 _rev = t.data_revisions
 
@@ -31,8 +29,7 @@ def current(conn: Connection, tenant_id: int) -> int:
 
 def bump(conn: Connection, tenant_id: int) -> None:
     """Raise the tenant's revision by one, in the caller's transaction."""
-    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = mod.insert(_rev).values(tenant_id=tenant_id, revision=1)
+    stmt = insert(conn, _rev).values(tenant_id=tenant_id, revision=1)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[_rev.c.tenant_id], set_={"revision": _rev.c.revision + 1}

@@ -8,9 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
+from billstats.db import dialect
 from billstats.db import tables as t
 from billstats.db.dialect import MAX_IN_PARAMS
 from billstats.errors import BillstatsError
@@ -89,8 +89,7 @@ def add_sums(
     ]
     if any(not INT64_MIN <= x <= INT64_MAX for v in sums.values() for x in v):
         raise TotalTooLarge(table.name)
-    mod: Any = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = mod.insert(table)
+    stmt = dialect.insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", *key],
         set_={v: table.c[v] + stmt.excluded[v] for v in values},

@@ -24,8 +24,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from billstats.db import dialect
 from billstats.db import tables as t
 from billstats.ingest import rollup_payments as payments
 from billstats.ingest import rollup_usage as usage
@@ -250,8 +250,7 @@ class Rollups:
             }
             for k, (a, n, at) in sorted(sums.items())
         ]
-        mod: Any = sqlite if self.conn.dialect.name == "sqlite" else postgresql
-        stmt = mod.insert(w)
+        stmt = dialect.insert(self.conn, w)
         later = stmt.excluded.last_at > w.c.last_at
         stmt = stmt.on_conflict_do_update(
             index_elements=["tenant_id", "wallet_id"],

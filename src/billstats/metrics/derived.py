@@ -41,6 +41,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Engine
 
 from billstats.db import revisions
+from billstats.db.dialect import reads_one_snapshot
 
 T = TypeVar("T")
 
@@ -219,7 +220,7 @@ def from_database(
     """
 
     def keep() -> bool:
-        return conn.dialect.name == "sqlite" or (
+        return reads_one_snapshot(conn) or (
             revisions.current(conn, snap.tenant_id) == snap.revision
         )
 
