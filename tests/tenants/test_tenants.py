@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -106,6 +108,28 @@ def test_name_is_unique(engine: Engine) -> None:
     with pytest.raises(BillstatsError) as caught, write_transaction(engine) as conn:
         service.create_tenant(conn, f" {name}", "UTC", "EUR")
     assert (caught.value.status_code, caught.value.code) == (409, "conflict")
+
+
+def test_concurrent_creates_of_one_name_make_one_tenant(engine: Engine) -> None:
+    """Eight transactions creating the same name at once: one tenant, seven 409s (on PostgreSQL
+    the unique name decides between transactions that all saw the name free; no 500)."""
+    name = _name()
+    start = threading.Barrier(8)
+
+    def create(currency: str) -> str:
+        start.wait()
+        try:
+            with write_transaction(engine) as conn:
+                service.create_tenant(conn, name, "UTC", currency)
+        except BillstatsError as exc:
+            return f"{exc.status_code} {exc.code}"
+        return "created"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = sorted(pool.map(create, ["USD"] * 8))
+    assert outcomes == ["409 conflict"] * 7 + ["created"]
+    with read_transaction(engine) as conn:
+        assert service.resolve(conn, name).name == name
 
 
 def test_resolve_unknown(engine: Engine) -> None:

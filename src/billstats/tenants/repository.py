@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
+from billstats.db import dialect
 from billstats.db import tables as t
 from billstats.tenants.schemas import Tenant
 
@@ -12,13 +13,19 @@ def _tenant(row: object) -> Tenant:
     return Tenant(id=row.id, name=row.name, timezone=row.timezone, currency=row.currency)  # type: ignore[attr-defined]
 
 
-def create(conn: Connection, name: str, timezone: str, currency: str) -> Tenant:
-    result = conn.execute(
-        insert(t.tenants)
+def create(conn: Connection, name: str, timezone: str, currency: str) -> Tenant | None:
+    """The new tenant, or None when the name is taken (also by a concurrent transaction that
+    committed first: the unique name decides, no error)."""
+    stmt = (
+        dialect.insert(conn, t.tenants)
         .values(name=name, timezone=timezone, currency=currency, created_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["name"])
         .returning(t.tenants.c.id)
     )
-    return Tenant(id=int(result.scalar_one()), name=name, timezone=timezone, currency=currency)
+    found = conn.execute(stmt).scalar_one_or_none()
+    if found is None:
+        return None
+    return Tenant(id=int(found), name=name, timezone=timezone, currency=currency)
 
 
 def get(conn: Connection, tenant_id: int) -> Tenant | None:

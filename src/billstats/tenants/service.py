@@ -30,9 +30,10 @@ def create_tenant(conn: Connection, name: str, timezone: str, currency: str) -> 
         problems.append(Problem("currency", "invalid_currency", f"{currency!r} is not ISO 4217"))
     if problems:
         raise ValidationFailed(problems)
-    if repository.by_name(conn, name) is not None:
+    tenant = repository.create(conn, name, timezone, currency)
+    if tenant is None:
         raise BillstatsError(f"a tenant named {name!r} exists", 409, "conflict")
-    return repository.create(conn, name, timezone, currency)
+    return tenant
 
 
 def resolve(conn: Connection, ref: str) -> Tenant:
