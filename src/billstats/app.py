@@ -14,6 +14,7 @@ from billstats.web import errors, health
 from billstats.web.observability import RequestMiddleware, configure_logging
 from billstats.web.ratelimit import AuthFailureLimiter, FailureLog, Limits
 from billstats.web.responses import JSON
+from billstats.web.threads import ThreadLimit
 
 
 def create_app(
@@ -32,6 +33,7 @@ def create_app(
     if settings.auth_failures_per_minute > 0:
         limits = Limits(max_failures=settings.auth_failures_per_minute, window_seconds=60.0)
         app.add_middleware(AuthFailureLimiter, formats=ERROR_FORMATS, log=FailureLog(limits))
+    app.add_middleware(ThreadLimit, threads=settings.request_threads)
     app.add_middleware(RequestMiddleware)  # outermost: ids and metrics cover 429s too
     app.include_router(health.router)
     for router in ROUTERS:

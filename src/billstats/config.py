@@ -44,14 +44,23 @@ class Settings:
     # Failed authentications allowed per client address and per credential id within a minute
     # before 429; 0 turns the limiter off (the default for apps built in tests).
     auth_failures_per_minute: int = 0
+    # Threads running the blocking part of requests (and, apart, of bulk imports), per server
+    # process; 0: as many as the machine has CPUs, at least 2 (billstats.web.threads).
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if self.auth_failures_per_minute < 0:
             raise ConfigError("BILLSTATS_AUTH_FAILURES_PER_MINUTE must be 0 (off) or more")
+        if self.threads < 0:
+            raise ConfigError("BILLSTATS_THREADS must be 0 (one per CPU) or more")
         if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError(
                 f"BILLSTATS_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
             )
+
+    @property
+    def request_threads(self) -> int:
+        return self.threads or max(2, os.cpu_count() or 1)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +69,7 @@ class Settings:
             sqlite_synchronous=os.environ.get("BILLSTATS_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
             secret_key=os.environ.get("BILLSTATS_SECRET_KEY") or None,
             auth_failures_per_minute=_int_env("BILLSTATS_AUTH_FAILURES_PER_MINUTE", 20),
+            threads=_int_env("BILLSTATS_THREADS", 0),
             log_requests=os.environ.get("BILLSTATS_LOG_REQUESTS", "1").lower()
             not in ("0", "false", "no", "off"),
         )

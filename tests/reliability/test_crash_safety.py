@@ -2,7 +2,7 @@
 
 Every write that was acknowledged must be there after the crash; a write that was not
 acknowledged is either wholly there or wholly absent; derived data (each subscription's current
-row) equals a recomputation from its versions.
+row, and every daily roll-up) equals a recomputation.
 """
 
 from __future__ import annotations
@@ -23,10 +23,35 @@ from sqlalchemy import Engine, func, select
 
 from billstats.config import Settings
 from billstats.db import tables as t
+from billstats.db.dialect import read_transaction, write_transaction
+from billstats.ingest.rollups import rebuild
 from tests.conftest import TenantCtx, _free_port, make_tenant
 
 BATCHES = 12
 PER_BATCH = 10_000
+ROLLUPS = (
+    t.call_days, t.call_account_days, t.wallet_totals, t.payment_days, t.refund_days,
+    t.invoice_days, t.invoice_event_days, t.usage_days,
+)  # fmt: skip
+
+
+def _rollups(engine: Engine, tenant_id: int) -> dict[str, list[tuple[Any, ...]]]:
+    with read_transaction(engine) as conn:
+        return {
+            table.name: sorted(
+                tuple(row)
+                for row in conn.execute(select(table).where(table.c.tenant_id == tenant_id))
+            )
+            for table in ROLLUPS
+        }
+
+
+def assert_rollups_are_a_recomputation(engine: Engine, tenant_id: int) -> None:
+    """The roll-ups the crashed server left equal the ones rebuilt from the raw rows."""
+    kept = _rollups(engine, tenant_id)
+    with write_transaction(engine) as conn:
+        rebuild(conn, tenant_id)
+    assert _rollups(engine, tenant_id) == kept
 
 
 @contextmanager
@@ -116,6 +141,10 @@ def test_bulk_import_killed_midway(settings: Settings, engine: Engine) -> None:
         assert present.get(n) == PER_BATCH, f"acknowledged batch {n} is not wholly there"
     for n, count in present.items():
         assert count == PER_BATCH, f"batch {n} is partly there ({count} of {PER_BATCH})"
+    # The usage roll-up holds exactly the batches that are there.
+    usage = _rollups(engine, tenant.id)["usage_days"]
+    assert [(row[2], row[4]) for row in usage] == [("api_calls", sum(present.values()))], usage
+    assert_rollups_are_a_recomputation(engine, tenant.id)
     # The server comes back on the same data and reads it.
     with server_process(settings.database_url) as (url, _):
         listing = httpx.get(f"{url}/v1/usage_events?limit=1", headers=tenant.headers)
@@ -207,3 +236,4 @@ def test_concurrent_upserts_killed_midway(settings: Settings, engine: Engine) ->
         row, last = current[sub_id], latest[sub_id]
         assert row["quantity"] == last["quantity"] == counts[sub_id]
         assert row["version"] == last["version"] and row["effective_at"] == last["effective_at"]
+    assert_rollups_are_a_recomputation(engine, tenant.id)
