@@ -66,19 +66,23 @@ def money(value: Fraction) -> str:
     return f"{Decimal(cents).scaleb(-2):f}"
 
 
-def reference(zone: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+def reference(
+    zone: str, rows: list[dict[str, Any]], start: date = date(2024, 1, 1), currency: str = ""
+) -> list[tuple[Any, ...]]:
+    """The cohorts of the months from ``start`` (``currency``: only payments in it, valued in
+    it; else all, converted to USD)."""
     tz = ZoneInfo(zone)
     paid = [
         (r["customer_id"], datetime.fromisoformat(r["created_at"]), r)
         for r in rows
         if r["status"] == "succeeded" and r["livemode"] and datetime.fromisoformat(
-            r["created_at"]) < NOW
+            r["created_at"]) < NOW and currency in ("", r["currency"])
     ]  # fmt: skip
     first: dict[str, int] = {}
     for cid, at, _ in paid:
         m = month(at.astimezone(tz).date())
         first[cid] = min(first.get(cid, m), m)
-    lo, hi = month(date(2024, 1, 1)), month(NOW.astimezone(tz).date())
+    lo, hi = month(start), month(NOW.astimezone(tz).date())
     retained: dict[tuple[int, int], set[str]] = defaultdict(set)
     revenue: dict[tuple[int, int], Fraction] = defaultdict(Fraction)
     for cid, at, r in paid:
@@ -86,7 +90,8 @@ def reference(zone: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         k = month(day) - first[cid]
         retained[(first[cid], k)].add(cid)
         amount = Fraction(r["amount"])
-        revenue[(first[cid], k)] += amount * (eur_rate(day) if r["currency"] == "EUR" else 1)
+        converted = r["currency"] == "EUR" and not currency
+        revenue[(first[cid], k)] += amount * (eur_rate(day) if converted else 1)
     out = []
     for m in range(lo, hi + 1):
         size = sum(1 for c in first.values() if c == m)
@@ -130,15 +135,23 @@ def test_cohorts_match_reference(
         with httpx.Client(base_url=frozen_server.url, headers=tenant.headers, timeout=60) as c:
             body = "\n".join(json.dumps(line) for line in lines).encode()
             assert c.post("/v1/import", content=body).status_code == 200
-            got = c.get(
-                "/v1/metrics/cohorts", params={"start_date": "2024-01-01", "end_date": "2024-12-31"}
-            ).json()
+            asked = {
+                (start, currency): c.get(
+                    "/v1/metrics/cohorts",
+                    params={"start_date": start.isoformat(), "end_date": "2024-12-31",
+                            **({"currency": currency} if currency else {})},
+                ).json()
+                for start in (date(2024, 1, 1), date(2024, 3, 1))
+                for currency in ("", "EUR")
+            }  # fmt: skip
     finally:
         frozen_server.clock.now = None
-    assert got["end_date"] == "2024-12-31"
-    actual = [
-        (c["customers"], [(p["retained_customers"], p["customer_retention"], p["revenue"],
-                           p["revenue_retention"]) for p in c["periods"]])
-        for c in got["cohorts"]
-    ]  # fmt: skip
-    assert actual == reference(zone, rows)
+    for (start, currency), got in asked.items():
+        assert got["end_date"] == "2024-12-31"
+        assert got["currency"] == (currency or "USD")
+        actual = [
+            (c["customers"], [(p["retained_customers"], p["customer_retention"], p["revenue"],
+                               p["revenue_retention"]) for p in c["periods"]])
+            for c in got["cohorts"]
+        ]  # fmt: skip
+        assert actual == reference(zone, rows, start, currency), (start, currency)

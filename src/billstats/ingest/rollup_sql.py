@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,34 +30,6 @@ class TotalTooLarge(BillstatsError):
             422,
             "total_too_large",
         )
-
-
-_HOUR = timedelta(hours=1)
-_TICK = timedelta(microseconds=1)
-
-
-class LocalDays:
-    """Instant -> calendar day in a zone, remembered per UTC hour when the whole hour falls on
-    one local day (the exact conversion otherwise)."""
-
-    def __init__(self, tz: ZoneInfo) -> None:
-        self.tz = tz
-        self._hours: dict[datetime, date | None] = {}
-
-    def __call__(self, at: datetime) -> date:
-        hour = at.replace(minute=0, second=0, microsecond=0)
-        day = self._hours.get(hour, _MISSING)
-        if day is _MISSING:
-            first = hour.astimezone(self.tz).date()
-            last = (hour + _HOUR - _TICK).astimezone(self.tz).date()
-            day = self._hours[hour] = first if first == last else None
-        if day is None:
-            return at.astimezone(self.tz).date()
-        assert isinstance(day, date)
-        return day
-
-
-_MISSING: Any = object()
 
 
 def tenant_zone(conn: Connection, tenant_id: int) -> ZoneInfo:

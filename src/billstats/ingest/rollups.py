@@ -30,7 +30,6 @@ from billstats.db import tables as t
 from billstats.ingest import rollup_payments as payments
 from billstats.ingest import rollup_usage as usage
 from billstats.ingest.rollup_sql import (
-    LocalDays,
     Row,
     Sums,
     add_sums,
@@ -38,6 +37,7 @@ from billstats.ingest.rollup_sql import (
     replace_rows,
     tenant_zone,
 )
+from billstats.metrics.calendar import LocalDays
 
 _CALL_KEY = ("partner_id", "day", "direction", "product", "currency", "answered")
 _CALL_SUMS = ("calls", "billed_seconds", "cost")

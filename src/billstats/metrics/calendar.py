@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -52,3 +53,31 @@ def today(tz: ZoneInfo, now: datetime | None = None) -> date:
 
 def each_day(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+_HOUR = timedelta(hours=1)
+_TICK = timedelta(microseconds=1)
+
+
+class LocalDays:
+    """Instant -> calendar day in a zone, remembered per UTC hour when the whole hour falls on
+    one local day (the exact conversion otherwise)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._hours: dict[datetime, date | None] = {}
+
+    def __call__(self, at: datetime) -> date:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        day = self._hours.get(hour, _MISSING)
+        if day is _MISSING:
+            first = hour.astimezone(self.tz).date()
+            last = (hour + _HOUR - _TICK).astimezone(self.tz).date()
+            day = self._hours[hour] = first if first == last else None
+        if day is None:
+            return at.astimezone(self.tz).date()
+        assert isinstance(day, date)
+        return day
+
+
+_MISSING: Any = object()

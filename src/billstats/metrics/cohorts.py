@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from billstats.db import tables as t
 from billstats.metrics.calendar import local_date
+from billstats.metrics.cohort_index import CohortIndex, cohort_index
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.tally import Tally, converter_for
 
@@ -58,18 +59,18 @@ class Scope:
 
 @dataclass
 class Period:
-    """Month ``index`` since a cohort's start."""
+    """Month ``index`` since a cohort's start: customers retained in it, and its revenue."""
 
     index: int
     month: date
-    retained: set[str] = field(default_factory=set)
+    retained: int = 0
     revenue: Tally = field(default_factory=Tally)
 
 
 @dataclass
 class Cohort:
     month: date
-    customers: set[str] = field(default_factory=set)
+    customers: int = 0
     periods: list[Period] = field(default_factory=list)
 
 
@@ -142,19 +143,67 @@ def cohort_table(
     scope: Scope,
 ) -> CohortTable:
     """Cohorts of the months of ``first``..``last`` observed up to ``until`` (exclusive; at
-    most the end of ``last``'s month).  Every cohort month appears, empty or not."""
+    most the end of ``last``'s month).  Every cohort month appears, empty or not.  Without a
+    product or plan filter the figures come from the tenant's cohort index (shared per data
+    revision); with one, from the payments, each judged by its subscription."""
     lo, hi = month_index(first), month_index(last)
+    if scope.include is None:
+        index = cohort_index(conn, tenant_id, tz, scope.livemode, scope.currency)
+        cohorts = _from_index(index, lo, hi, until)
+    else:
+        cohorts = _from_payments(conn, tenant_id, tz, lo, hi, until, scope)
+    currency = scope.currency or reporting
+    entries = [e for c in cohorts for p in c.periods for e in p.revenue.entries()]
+    converter = converter_for(conn, tenant_id, currency, entries)
+    revenue = {
+        (c.month, p.index): converter.total(p.revenue.entries())
+        for c in cohorts
+        for p in c.periods
+        if p.revenue.count
+    }
+    return CohortTable(currency, cohorts, revenue)
+
+
+def _periods(lo: int, hi: int) -> list[Cohort]:
     cohorts = [Cohort(month_start(m)) for m in range(lo, hi + 1)]
+    for cohort in cohorts:
+        start = month_index(cohort.month)
+        cohort.periods = [Period(k, month_start(start + k)) for k in range(hi - start + 1)]
+    return cohorts
+
+
+def _from_index(index: CohortIndex, lo: int, hi: int, until: datetime) -> list[Cohort]:
+    cohorts = _periods(lo, hi)
+    last = index.last_month(until)  # months before it are whole; later ones are empty
+    for cohort in cohorts:
+        m0 = month_index(cohort.month)
+        cohort.customers = index.size(m0, until)
+        for period in cohort.periods:
+            m = m0 + period.index
+            facts = index.months.get((m0, m)) if m <= last else None
+            if facts is None:
+                continue
+            period.retained = facts.retained(until)
+            if m < last:  # a whole month: its sums as they are (a copy: the index is shared)
+                period.revenue = Tally(len(facts.payments), dict(facts.sums))
+                continue
+            for currency, day, micros in facts.revenue(until):
+                period.revenue.add(currency, day, micros)
+    return cohorts
+
+
+def _from_payments(
+    conn: Connection, tenant_id: int, tz: ZoneInfo, lo: int, hi: int, until: datetime, scope: Scope
+) -> list[Cohort]:
+    cohorts = _periods(lo, hi)
     firsts = first_payments(conn, tenant_id, scope, until)
     member: dict[str, int] = {}
     for cid, at in firsts.items():
         m = month_index(local_date(at, tz))
         if lo <= m <= hi:
             member[cid] = m
-            cohorts[m - lo].customers.add(cid)
-    for cohort in cohorts:
-        start = month_index(cohort.month)
-        cohort.periods = [Period(k, month_start(start + k)) for k in range(hi - start + 1)]
+            cohorts[m - lo].customers += 1
+    retained: set[tuple[str, int, int]] = set()
     window_start = min((firsts[c] for c in member), default=None)
     if window_start is not None:
         p = t.payments
@@ -173,18 +222,11 @@ def cohort_table(
             if k >= len(periods):  # after the last month (``until`` reaches past it)
                 continue
             period = periods[k]
-            period.retained.add(row.customer_id)
+            if (row.customer_id, m0, k) not in retained:
+                retained.add((row.customer_id, m0, k))
+                period.retained += 1
             period.revenue.add(row.currency, day, row.amount)
-    currency = scope.currency or reporting
-    entries = [e for c in cohorts for p in c.periods for e in p.revenue.entries()]
-    converter = converter_for(conn, tenant_id, currency, entries)
-    revenue = {
-        (c.month, p.index): converter.total(p.revenue.entries())
-        for c in cohorts
-        for p in c.periods
-        if p.revenue.count
-    }
-    return CohortTable(currency, cohorts, revenue)
+    return cohorts
 
 
 def attributed(history: MrrHistory, product_id: str | None, plan_id: str | None) -> Include:

@@ -122,12 +122,12 @@ def cohorts(table: CohortTable) -> tuple[list[dict[str, Any]], list[dict[str, An
     rows: list[dict[str, Any]] = []
     totals: dict[int, list[Any]] = {}  # index -> [cohorts, customers, retained, rev, rev0]
     for cohort in table.cohorts:
-        size = len(cohort.customers)
+        size = cohort.customers
         base = table.revenue_of(cohort, 0)
         periods = []
         for period in cohort.periods:
             revenue = table.revenue_of(cohort, period.index)
-            retained = len(period.retained)
+            retained = period.retained
             periods.append(
                 {
                     "month": period.index,
