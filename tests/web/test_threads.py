@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -14,6 +16,13 @@ from billstats.web.threads import ThreadLimit, import_limiter
 
 async def _noop(*_: Any) -> None:
     return None
+
+
+def _run(main: Callable[[], Awaitable[None]]) -> None:
+    """``anyio.run`` in a thread of its own: an event loop another test left running in this
+    worker (Playwright's sync API keeps one) would make it refuse."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, main).result()
 
 
 def test_thread_limit_sizes_the_pools_of_its_event_loop() -> None:
@@ -31,7 +40,7 @@ def test_thread_limit_sizes_the_pools_of_its_event_loop() -> None:
         assert to_thread.current_default_thread_limiter().total_tokens == 40  # anyio's default
         await ThreadLimit(app, 3)({"type": "http"}, _noop, _noop)
 
-    anyio.run(main)
+    _run(main)
     assert seen == {"requests": 3, "imports": 3, "apart": True}
 
 
@@ -56,5 +65,5 @@ def test_blocking_work_runs_at_most_that_many_at_once() -> None:
     async def main() -> None:
         await ThreadLimit(app, 2)({"type": "http"}, _noop, _noop)
 
-    anyio.run(main)
+    _run(main)
     assert peak == 2
