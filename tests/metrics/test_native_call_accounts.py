@@ -19,13 +19,17 @@ a1 on 03-01: 0.035 USD, rounded once (half-even) to 0.04; over the whole range 0
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import defaultdict
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
 
-import billstats.metrics.native_call_accounts  # noqa: F401  (registers the metric)
+from billstats.db.dialect import read_transaction
+from billstats.metrics.calendar import Span, day_start
+from billstats.metrics.native_call_accounts import AccountGroup, account_groups_in
 from tests.conftest import Frozen, TenantCtx, make_tenant
 from tests.metrics_api.support import Api, ingest, reader
 
@@ -73,7 +77,7 @@ def _ledger() -> list[Any]:
 
 
 @pytest.fixture
-def api(engine: Engine, frozen: Frozen) -> Api:
+def loaded(engine: Engine, frozen: Frozen) -> tuple[Api, TenantCtx]:
     tenant: TenantCtx = make_tenant(engine, timezone="America/New_York")
     client = Api(frozen, reader(engine, tenant), NOW)
     ingest(client.client, tenant, _ledger())
@@ -87,7 +91,12 @@ def api(engine: Engine, frozen: Frozen) -> Api:
             _call("k1", "a1", "2026-03-01T12:00:00-05:00", 6000, "500.00"),
         ],
     )
-    return client
+    return client, tenant
+
+
+@pytest.fixture
+def api(loaded: tuple[Api, TenantCtx]) -> Api:
+    return loaded[0]
 
 
 def _column(body: dict[str, Any], field: str) -> list[Any]:
@@ -159,3 +168,66 @@ def test_a_missing_rate_is_a_clear_error(api: Api) -> None:
     assert api.metric("call_accounts", **day, currency="EUR")["summary"]["current"] == {
         "a3": "2.00"
     }
+
+
+def test_long_buckets_sum_whole_days_once_per_account(api: Api) -> None:
+    # One yearly bucket from 02-28: a2's k6 (02-28) and k4 (03-02) add up; a1's USD days and its
+    # EUR day are converted and rounded once: 0.035 + 1.20 = 1.235 -> 1.24.
+    year = {"start_date": "2026-02-28", "end_date": "2026-03-03", "interval": "year"}
+    body = api.metric("call_accounts", **year)
+    assert [e["date"] for e in body["entries"]] == ["2026-02-28"]
+    assert body["entries"][0]["account_cost"] == {"a1": "1.24", "a2": "0.75", "a3": "3.00"}
+    assert body["entries"][0]["account_calls"] == {"a1": 3, "a2": 2, "a3": 1}
+    assert body["entries"][0]["account_minutes"] == {"a1": "3.666667", "a2": "2", "a3": "10"}
+    usd = api.metric("call_accounts", **year, currency="USD")["entries"][0]
+    assert usd["account_cost"] == {"a1": "0.04", "a2": "0.75", "a3": "3.00"}
+    assert usd["account_calls"] == {"a1": 2, "a2": 2, "a3": 1}
+    eur = api.metric("call_accounts", **year, currency="EUR")["entries"][0]
+    assert eur["account_cost"] == {"a1": "1.00"}
+
+
+def _per_bucket(groups: list[AccountGroup], firsts: list[date], plain: str) -> dict[Any, list[int]]:
+    out: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for g in groups:
+        k = max(i for i, f in enumerate(firsts) if f <= g.day)
+        # the plain currency needs no day's rate: compared per bucket, the others per day
+        key = (g.account_id, k, g.currency, None if g.currency == plain else g.day)
+        out[key][0] += g.calls
+        out[key][1] += g.billed_seconds
+        out[key][2] += g.cost
+    return dict(out)
+
+
+@pytest.mark.parametrize(
+    "firsts",
+    [
+        [date(2026, 2, 20)],
+        [date(2026, 2, 20), date(2026, 3, 1)],
+        [date(2026, 2, 20), date(2026, 3, 2), date(2026, 3, 3)],
+        [date(2026, 2, 25), date(2026, 2, 26), date(2026, 3, 3)],
+    ],
+)
+@pytest.mark.parametrize("only", [None, "USD", "EUR"])
+@pytest.mark.parametrize("partner", [None, "pa1"])
+def test_groups_per_bucket_equal_the_daily_groups(
+    engine: Engine,
+    loaded: tuple[Api, TenantCtx],
+    firsts: list[date],
+    only: str | None,
+    partner: str | None,
+) -> None:
+    """The database's per-bucket sums of the plain currency equal the per-day rows summed."""
+    tenant = loaded[1]
+    tz = ZoneInfo("America/New_York")
+    # From 02-20 00:00 local to 03-03 10:00 local (a piece of today at the end).
+    span = Span(day_start(date(2026, 2, 20), tz), NOW)
+    plain = only or "USD"
+    with read_transaction(engine) as conn:
+        daily = account_groups_in(conn, tenant.id, partner, span, tz, only=only, plain=plain)
+        bucketed = account_groups_in(
+            conn, tenant.id, partner, span, tz, only=only, plain=plain, firsts=firsts
+        )
+    assert daily  # the ledger has calls in the span
+    assert len(bucketed) <= len(daily)
+    assert _per_bucket(bucketed, firsts, plain) == _per_bucket(daily, firsts, plain)
+    assert all(g.currency == only for g in bucketed if only is not None)

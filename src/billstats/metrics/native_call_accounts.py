@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -93,29 +93,82 @@ def account_groups(
 
 
 def account_groups_in(
-    conn: Connection, tenant_id: int, partner_id: str | None, span: Span, tz: ZoneInfo
+    conn: Connection,
+    tenant_id: int,
+    partner_id: str | None,
+    span: Span,
+    tz: ZoneInfo,
+    *,
+    only: str | None = None,
+    plain: str | None = None,
+    firsts: Sequence[date] = (),
 ) -> list[AccountGroup]:
     """Calls started in ``span`` grouped by account, local day and currency: whole local days
     from the ``call_account_days`` roll-up, the pieces of days at the span's edges from the raw
-    rows (the same groups as :func:`account_groups` over the span's days)."""
+    rows (the same groups as :func:`account_groups` over the span's days).
+
+    ``only``: keep that currency's calls alone.  ``plain``: a currency whose amounts need no
+    day's rate (the reporting currency, or the one ``only`` keeps); with ``firsts`` (the first
+    days of consecutive buckets covering the span) its whole days are summed in the database
+    per account and bucket, each group dated on its bucket's first day (or the span's first
+    whole day, whichever is later), so a long range returns one row per account and bucket
+    instead of one per account and day."""
     parts = split(span, tz)
     out: list[AccountGroup] = []
-    if parts.first is not None:
-        d = t.call_account_days
-        stmt = select(
-            d.c.account_id, d.c.day, d.c.currency, d.c.calls, d.c.billed_seconds, d.c.cost
-        ).where(d.c.tenant_id == tenant_id, d.c.day >= parts.first, d.c.day <= parts.last)
-        if partner_id is not None:
-            stmt = stmt.where(d.c.account_id.in_(account_ids(tenant_id, partner_id)))
-        out += [
-            AccountGroup(account, day, currency, int(n), int(b), int(c))
-            for account, day, currency, n, b, c in conn.execute(stmt)
-        ]
+    if parts.first is not None and parts.last is not None:
+        out += _whole_days(
+            conn, tenant_id, partner_id, parts.first, parts.last, only, plain, firsts
+        )
     for piece in parts.pieces:
         day = local_date(piece.start, tz)
-        out += account_groups(
+        found = account_groups(
             conn, tenant_id, partner_id, [day], [piece.start, piece.end], piece.end
         )
+        out += [g for g in found if only in (None, g.currency)]
+    return out
+
+
+def _whole_days(
+    conn: Connection,
+    tenant_id: int,
+    partner_id: str | None,
+    first: date,
+    last: date,
+    only: str | None,
+    plain: str | None,
+    firsts: Sequence[date],
+) -> list[AccountGroup]:
+    d = t.call_account_days
+    where = [d.c.tenant_id == tenant_id, d.c.day >= first, d.c.day <= last]
+    if partner_id is not None:
+        where.append(d.c.account_id.in_(account_ids(tenant_id, partner_id)))
+    if only is not None:
+        where.append(d.c.currency == only)
+    sums = (func.sum(d.c.calls), func.sum(d.c.billed_seconds), func.sum(d.c.cost))
+    out: list[AccountGroup] = []
+    if plain is not None and firsts:
+        # Boundaries inside [first, last]: bucket k holds the days in [starts[k], starts[k+1]).
+        starts = [first, *(f for f in firsts if first < f <= last)]
+        bucket = day_number(d.c.day, [*starts, last + timedelta(days=1)]).label("bucket")
+        stmt = (
+            select(d.c.account_id, bucket, *sums)
+            .where(*where, d.c.currency == plain)
+            .group_by(d.c.account_id, *([bucket] if len(starts) > 1 else []))
+        )
+        out += [
+            AccountGroup(account, starts[int(k)], plain, int(n), int(b), int(c))
+            for account, k, n, b, c in conn.execute(stmt)
+        ]
+        where.append(d.c.currency != plain)
+    if only is not None and only == plain and firsts:
+        return out
+    daily = select(
+        d.c.account_id, d.c.day, d.c.currency, d.c.calls, d.c.billed_seconds, d.c.cost
+    ).where(*where)
+    out += [
+        AccountGroup(account, day, currency, int(n), int(b), int(c))
+        for account, day, currency, n, b, c in conn.execute(daily)
+    ]
     return out
 
 
@@ -123,8 +176,17 @@ def _groups(ctx: Context, buckets: Sequence[Bucket]) -> list[AccountGroup]:
     span = covering(buckets, ctx.now)
     if not ctx.filters.livemode or span.end <= span.start:
         return []
-    found = account_groups_in(ctx.conn, ctx.tenant_id, ctx.filters.partner_id, span, ctx.timezone)
-    return [g for g in found if ctx.filters.currency in (None, g.currency)]
+    only = ctx.filters.currency
+    return account_groups_in(
+        ctx.conn,
+        ctx.tenant_id,
+        ctx.filters.partner_id,
+        span,
+        ctx.timezone,
+        only=only,
+        plain=only if only is not None else ctx.currency,
+        firsts=[b.first for b in buckets],
+    )
 
 
 def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:

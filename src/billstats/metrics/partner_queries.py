@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from billstats.db import tables as t
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.rollup_days import split
 
+_T = TypeVar("_T", date, datetime)
 _cust = t.customers
 _calls = t.call_records
 
@@ -142,8 +143,9 @@ def call_instants(
     return row[0], row[1]
 
 
-def day_number(started_at: ColumnElement[datetime], bounds: Sequence[datetime]) -> Any:
-    """The index i with bounds[i] <= started_at < bounds[i + 1], as a balanced CASE tree."""
+def day_number(started_at: ColumnElement[_T], bounds: Sequence[_T]) -> Any:
+    """The index i with bounds[i] <= started_at < bounds[i + 1], as a balanced CASE tree (of
+    instants, or of dates for a date column)."""
 
     def tree(lo: int, hi: int) -> Any:
         if hi - lo == 1:
