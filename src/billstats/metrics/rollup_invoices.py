@@ -19,12 +19,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from billstats.db import tables as t
+from billstats.metrics import derived
 from billstats.metrics.calendar import Span, day_start, local_date
 from billstats.metrics.native_support import Buckets, covering, level_instants
 from billstats.metrics.registry import Bucket, Context
@@ -59,13 +61,16 @@ def _touching(ctx: Context, piece: Span) -> list[Any]:
     return list(found.values())
 
 
-def _day_sums(ctx: Context, first: date, last: date) -> dict[str, list[tuple[str, date, int, int]]]:
-    """Per roll-up measure: (currency, day, invoices, total) of local days ``first``..``last``."""
+DaySums = dict[str, list[tuple[str, date, int, int]]]
+
+
+def _day_sums(ctx: Context) -> DaySums:
+    """Per roll-up measure: (currency, day, invoices, total) of every local day."""
     d, e = t.invoice_days, t.invoice_event_days
-    out: dict[str, list[tuple[str, date, int, int]]] = defaultdict(list)
+    out: DaySums = defaultdict(list)
     issued = (
         select(d.c.currency, d.c.day, d.c.status, func.sum(d.c.invoices), func.sum(d.c.total))
-        .where(*_filters(ctx, d), d.c.day >= first, d.c.day <= last, d.c.status != DRAFT)
+        .where(*_filters(ctx, d), d.c.status != DRAFT)
         .group_by(d.c.currency, d.c.day, d.c.status)
     )
     for currency, day, status, n, total in ctx.conn.execute(issued):
@@ -74,11 +79,34 @@ def _day_sums(ctx: Context, first: date, last: date) -> dict[str, list[tuple[str
         if status != VOID:
             out["open"].append(row)
     events = select(e.c.event, e.c.currency, e.c.day, e.c.invoices, e.c.total).where(
-        *_filters(ctx, e), e.c.day >= first, e.c.day <= last
+        *_filters(ctx, e)
     )
     for event, currency, day, n, total in ctx.conn.execute(events):
         out[event].append((currency, day, int(n), int(total)))
     return out
+
+
+@dataclass(frozen=True)
+class History:
+    """The roll-ups' days of one mode (and currency filter) and their running totals."""
+
+    sums: DaySums
+    levels: Levels
+
+
+def history(ctx: Context) -> History:
+    """The tenant's invoice days, shared per data revision (``billstats.metrics.derived``): a
+    request reads only the days it needs from them, and the levels at any day are running
+    totals from the first day on, so every request would otherwise read the whole history."""
+    snap = derived.snapshot(ctx.conn, ctx.tenant_id)
+
+    def make() -> tuple[History, int]:
+        sums = _day_sums(ctx)
+        rows = sum(len(v) for v in sums.values())
+        return History(dict(sums), Levels(sums)), 300 * rows + 1024
+
+    name = ("invoice_history", ctx.filters.livemode, ctx.filters.currency)
+    return derived.from_database(ctx.conn, snap, name, make)
 
 
 def _piece_events(row: Any) -> list[tuple[str, datetime]]:
@@ -103,7 +131,7 @@ def _piece_events(row: Any) -> list[tuple[str, datetime]]:
 class Levels:
     """Running totals per measure and currency over the days with invoices."""
 
-    def __init__(self, sums: dict[str, list[tuple[str, date, int, int]]]) -> None:
+    def __init__(self, sums: DaySums) -> None:
         self._days: dict[tuple[str, str], list[date]] = {}
         self._totals: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for measure in ("open", "closed", "due", "due_closed"):
@@ -143,8 +171,8 @@ def invoice_tallies(ctx: Context, buckets: Sequence[Bucket]) -> dict[str, list[T
     ends = level_instants(buckets, ctx.now)
     end_days = [local_date(e - _TICK, tz) for e in ends]
     parts = split(span, tz)
-    first = parts.first or local_date(span.start, tz)
-    sums = _day_sums(ctx, date.min, max([*end_days, parts.last or first]))
+    found = history(ctx)
+    sums = found.sums
     for name in out:  # whole days of the span
         for currency, day, n, total in sums.get(name, ()):
             if parts.first is not None and parts.last is not None:
@@ -162,7 +190,7 @@ def invoice_tallies(ctx: Context, buckets: Sequence[Bucket]) -> dict[str, list[T
                     k = where.index(local_date(at, tz))
                     if k is not None:
                         out[name][k].add(row.currency, local_date(at, tz), row.total)
-    levels = Levels(sums)
+    levels = found.levels
     opened: list[Tally] = []
     past: list[Tally] = []
     for end, day in zip(ends, end_days, strict=True):
@@ -183,7 +211,7 @@ def invoice_tallies(ctx: Context, buckets: Sequence[Bucket]) -> dict[str, list[T
 
 def _prepaid(
     ctx: Context,
-    sums: dict[str, list[tuple[str, date, int, int]]],
+    sums: DaySums,
     first: date,
     last: date,
     span: Span,
