@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gc
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -16,6 +15,7 @@ from billstats.db.dialect import lock_for_write
 from billstats.errors import BillstatsError, NotFound, PayloadTooLarge, Problem, ValidationFailed
 from billstats.ingest import repository as repo
 from billstats.ingest.engine import Batch, BatchResult, single_upsert
+from billstats.ingest.gc_pause import gc_paused
 from billstats.ingest.keys import check_id, extract_key
 from billstats.ingest.kinds import Kind
 from billstats.ingest.schemas.common import _timestamp
@@ -229,35 +229,30 @@ def import_records(
     add = batch.add
     limit = max_records if max_records is not None else -1
     count = 0
-    # Millions of short-lived objects: the cycle collector would rescan the heap over and over
-    # (about a fifth of the time); reference counting frees them all the same.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for line, obj, problem in records:
-            count += 1
-            if count == limit + 1:
-                raise PayloadTooLarge(f"a batch holds at most {max_records:,} records")
-            if problem is not None:
-                batch._report(problem)
-            elif type(obj) is dict and len(obj) == 2 and "kind" in obj and "data" in obj:
-                add(obj["kind"], obj["data"], line=line)
-            elif not isinstance(obj, dict) or set(obj) - {"kind", "data"} or "kind" not in obj:
-                batch._report(
-                    Problem(
-                        "",
-                        "invalid_line",
-                        'each line must be {"kind": "<kind>", "data": {...}}',
-                        line,
+    with gc_paused():
+        try:
+            for line, obj, problem in records:
+                count += 1
+                if count == limit + 1:
+                    raise PayloadTooLarge(f"a batch holds at most {max_records:,} records")
+                if problem is not None:
+                    batch._report(problem)
+                elif type(obj) is dict and len(obj) == 2 and "kind" in obj and "data" in obj:
+                    add(obj["kind"], obj["data"], line=line)
+                elif not isinstance(obj, dict) or set(obj) - {"kind", "data"} or "kind" not in obj:
+                    batch._report(
+                        Problem(
+                            "",
+                            "invalid_line",
+                            'each line must be {"kind": "<kind>", "data": {...}}',
+                            line,
+                        )
                     )
-                )
-            else:
-                add(obj["kind"], obj.get("data"), line=line)
-            if progress is not None:
-                progress(1)
-        result: BatchResult = batch.finish()
-    finally:
-        batch.close()
-        if collecting:
-            gc.enable()
+                else:
+                    add(obj["kind"], obj.get("data"), line=line)
+                if progress is not None:
+                    progress(1)
+            result: BatchResult = batch.finish()
+        finally:
+            batch.close()
     return {"result": "ok", "records": result.total, "kinds": result.summary()}
