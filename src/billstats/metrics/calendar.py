@@ -81,3 +81,13 @@ class LocalDays:
 
 
 _MISSING: Any = object()
+
+
+def month_index(day: date) -> int:
+    """Months since year 0 (for month arithmetic)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_start(index: int) -> date:
+    """The first day of the month ``index`` (:func:`month_index`)."""
+    return date(index // 12, index % 12 + 1, 1)

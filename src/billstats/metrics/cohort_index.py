@@ -31,7 +31,7 @@ from sqlalchemy import Connection, select
 
 from billstats.db import tables as t
 from billstats.metrics import derived
-from billstats.metrics.calendar import LocalDays
+from billstats.metrics.calendar import LocalDays, local_date, month_index
 
 SUCCEEDED = "succeeded"
 _TICK = timedelta(microseconds=1)
@@ -67,12 +67,7 @@ class CohortIndex:
 
     def last_month(self, until: datetime) -> int:
         """The month of the last instant before ``until``: earlier months are whole."""
-        return month_index(self.tz, until - _TICK)
-
-
-def month_index(tz: ZoneInfo, at: datetime) -> int:
-    day = at.astimezone(tz).date()
-    return day.year * 12 + day.month - 1
+        return month_index(local_date(until - _TICK, self.tz))
 
 
 def build(rows: list[tuple[str, str, int, datetime]], tz: ZoneInfo) -> CohortIndex:
@@ -85,7 +80,7 @@ def build(rows: list[tuple[str, str, int, datetime]], tz: ZoneInfo) -> CohortInd
     seen: set[tuple[str, int]] = set()
     for customer, currency, micros, at in rows:
         day = days(at)
-        m = day.year * 12 + day.month - 1
+        m = month_index(day)
         m0 = first_month.get(customer)
         if m0 is None:  # in instant order: the customer's first payment
             m0 = first_month[customer] = m

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from billstats.db import tables as t
-from billstats.metrics.calendar import local_date
+from billstats.metrics.calendar import local_date, month_index, month_start
 from billstats.metrics.cohort_index import CohortIndex, cohort_index
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.tally import Tally, converter_for
@@ -37,15 +37,6 @@ SUCCEEDED = "succeeded"
 
 # Whether a payment (its subscription, or None, and its instant) counts under the filters.
 Include = Callable[[str | None, datetime], bool]
-
-
-def month_index(day: date) -> int:
-    """Months since year 0 (for month arithmetic)."""
-    return day.year * 12 + day.month - 1
-
-
-def month_start(index: int) -> date:
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from billstats.metrics.activities import (
     customer_names,
     matching,
 )
-from billstats.metrics.calendar import day_start, local_date
-from billstats.metrics.cohorts import Include, month_index, month_start
+from billstats.metrics.calendar import day_start, local_date, month_index, month_start
+from billstats.metrics.cohorts import Include
 from billstats.metrics.customer_mrr import customer_history, customer_series
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.registry import Filters, bucket_days
