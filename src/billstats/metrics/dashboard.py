@@ -123,9 +123,7 @@ def dashboard(
         refunded = refunds(conn, tenant.id, span, tz, attribution)
         invoices = invoice_figures(conn, tenant.id, span, tz, attribution, now)
 
-    cancelled = Tally()
-    for c in history.cancellations(span):
-        cancelled.add(c.currency, local_date(c.at, tz), c.mrr)
+    cancelled = history.cancelled(span, tz)
     close = span.end - timedelta(microseconds=1)
     mrr = Tally()
     for currency, micros in history.mrr_at(close).items():

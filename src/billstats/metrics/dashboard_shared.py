@@ -62,7 +62,7 @@ class Distinct:
             found = set(self.last_who[bisect_left(self.last_instants, micros(start)) :])
         else:
             found = set(self.who[lo:hi])
-        return {self.values[i] for i in found}
+        return set(map(self.values.__getitem__, found))
 
     @property
     def nbytes(self) -> int:

@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from billstats.metrics.calendar import Span
+from billstats.metrics.calendar import Span, local_date
+from billstats.metrics.cancellation_days import CancellationDays
 from billstats.metrics.mrr_movements import (
     Close,
     CustomerChange,
@@ -56,6 +57,7 @@ from billstats.metrics.mrr_shared import (
     tenant_timeline,
 )
 from billstats.metrics.mrr_timeline import ENDED, LIVE, Scope, Segment, known_at
+from billstats.metrics.tally import Tally
 
 __all__ = [
     "Cancellation",
@@ -147,6 +149,23 @@ class MrrHistory:
             if seg.mrr and seg.covers(at):
                 totals[seg.currency] += seg.mrr
         return {c: v for c, v in sorted(totals.items()) if v}
+
+    def cancelled(self, span: Span, tz: ZoneInfo) -> Tally:
+        """The cancellations effective in ``span`` as a tally, each on its local day in ``tz``
+        (from per-day sums shared per data revision when the history has a source)."""
+        if self.source is not None:
+            source, segments, scope = self.source, self.segments, self.scope
+
+            def build() -> tuple[CancellationDays, int]:
+                made = CancellationDays(all_cancellations(source, segments, scope), tz)
+                return made, made.nbytes
+
+            days: CancellationDays = shared(source, "mrr.cancellation_days", scope, tz.key, build)
+            return days.tally(span)
+        out = Tally()
+        for c in self.cancellations(span):
+            out.add(c.currency, local_date(c.at, tz), c.mrr)
+        return out
 
     def cancellations(self, span: Span) -> list[Cancellation]:
         """Cancellations effective in ``span``, ordered by instant then subscription id."""

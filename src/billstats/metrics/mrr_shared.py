@@ -262,12 +262,15 @@ class SubscribedIndex:
         self.ends = array("q", (_NEVER if s.end is None else micros(s.end) for s in ordered))
         self.starts = array("q", (micros(s.start) for s in ordered))
         self.customers = [s.customer_id for s in ordered]
+        self.latest_start = max(self.starts, default=0)
 
     def customers_in(self, start: datetime, end: datetime) -> set[str]:
         """The customers of the segments with ``start < segment end`` (or none) and
         ``segment start < end``."""
         k = bisect_right(self.ends, micros(start))
         last = micros(end)
+        if self.latest_start < last:  # every segment starts before the end (spans up to now)
+            return set(self.customers[k:])
         return {c for s, c in zip(self.starts[k:], self.customers[k:], strict=True) if s < last}
 
     @property

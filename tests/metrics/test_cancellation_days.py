@@ -1,0 +1,118 @@
+"""``CancellationDays``: a span's tally from per-day runs equals the one-by-one walk.
+
+The walk is the definition (each cancellation effective in the span added on its local day);
+the runs are an index over it.  Hypothesis draws cancellations (instants around DST changes and
+midnights, several currencies, equal instants) and spans cutting runs anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from billstats.metrics.calendar import Span, local_date
+from billstats.metrics.cancellation_days import CancellationDays
+from billstats.metrics.mrr_shared import Ending, SubscribedIndex
+from billstats.metrics.tally import Tally
+
+BASE = datetime(2026, 3, 6, tzinfo=UTC)  # two days before the US DST change
+ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "UTC"]
+
+
+def _ending(minutes: int, currency: str, mrr: int) -> Ending:
+    prev = SimpleNamespace(currency=currency, mrr=mrr)
+    return cast(Ending, SimpleNamespace(at=BASE + timedelta(minutes=minutes), prev=prev))
+
+
+def _walk(endings: list[Ending], span: Span, tz: ZoneInfo) -> Tally:
+    out = Tally()
+    for e in endings:
+        if span.contains(e.at):
+            out.add(e.prev.currency, local_date(e.at, tz), e.prev.mrr)
+    return out
+
+
+def _plain(tally: Tally) -> tuple[int, dict[Any, int], dict[Any, int]]:
+    return tally.count, dict(tally.sums), dict(tally.counts)
+
+
+endings_st = st.lists(
+    st.tuples(
+        st.integers(0, 6 * 24 * 60),  # six days of minutes
+        st.sampled_from(["USD", "EUR", "JPY"]),
+        st.integers(0, 10**9),
+    ),
+    max_size=60,
+).map(lambda raw: sorted((_ending(*r) for r in raw), key=lambda e: e.at))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    endings=endings_st,
+    zone=st.sampled_from(ZONES),
+    start=st.integers(-60, 6 * 24 * 60 + 60),
+    length=st.integers(0, 7 * 24 * 60),
+)
+def test_a_spans_tally_equals_the_walk(
+    endings: list[Ending], zone: str, start: int, length: int
+) -> None:
+    tz = ZoneInfo(zone)
+    lo = BASE + timedelta(minutes=start)
+    span = Span(lo, lo + timedelta(minutes=length))
+    days = CancellationDays(endings, tz)
+    assert _plain(days.tally(span)) == _plain(_walk(endings, span, tz))
+
+
+def test_whole_and_cut_runs_by_hand() -> None:
+    tz = ZoneInfo("America/New_York")
+    # 03-06 (EST, UTC-5): 10:00 USD 100, 15:00 EUR 50; 03-07: 01:00 USD 7
+    endings = [
+        _ending(15 * 60, "USD", 100),
+        _ending(20 * 60, "EUR", 50),
+        _ending(30 * 60, "USD", 7),
+    ]
+    days = CancellationDays(endings, tz)
+    d6, d7 = local_date(BASE + timedelta(hours=15), tz), local_date(BASE + timedelta(hours=30), tz)
+    assert (d6.isoformat(), d7.isoformat()) == ("2026-03-06", "2026-03-07")
+    every = days.tally(Span(BASE, BASE + timedelta(days=2)))
+    assert _plain(every) == (
+        3,
+        {("USD", d6): 100, ("EUR", d6): 50, ("USD", d7): 7},
+        {("USD", d6): 1, ("EUR", d6): 1, ("USD", d7): 1},
+    )
+    # a span cutting 03-06's run after its first cancellation and ending before 03-07's
+    cut = days.tally(Span(BASE + timedelta(hours=16), BASE + timedelta(hours=30)))
+    assert _plain(cut) == (1, {("EUR", d6): 50}, {("EUR", d6): 1})
+    assert _plain(days.tally(Span(BASE, BASE))) == (0, {}, {})
+
+
+segments_st = st.lists(
+    st.tuples(st.integers(0, 1000), st.one_of(st.none(), st.integers(1, 400)), st.integers(0, 9)),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=segments_st, start=st.integers(-10, 1500), length=st.integers(0, 1500))
+def test_subscribed_customers_of_a_span_equal_a_scan(
+    raw: list[tuple[int, int | None, int]], start: int, length: int
+) -> None:
+    """``SubscribedIndex.customers_in`` (with its shortcut for spans ending after every start)
+    equals filtering every segment."""
+    segments = [
+        SimpleNamespace(
+            start=BASE + timedelta(minutes=s),
+            end=None if d is None else BASE + timedelta(minutes=s + d),
+            customer_id=f"c{c}",
+        )
+        for s, d, c in raw
+    ]
+    index = SubscribedIndex(cast(Any, segments))
+    lo, hi = BASE + timedelta(minutes=start), BASE + timedelta(minutes=start + length)
+    expected = {s.customer_id for s in segments if (s.end is None or lo < s.end) and s.start < hi}
+    assert index.customers_in(lo, hi) == expected
