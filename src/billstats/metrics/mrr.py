@@ -32,6 +32,7 @@ from sqlalchemy import Connection
 
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.cancellation_days import CancellationDays
+from billstats.metrics.movement_index import MovementIndex
 from billstats.metrics.mrr_movements import (
     Close,
     CustomerChange,
@@ -213,7 +214,22 @@ class MrrHistory:
     def customer_movements(
         self, first: date, last: date, tz: ZoneInfo, currency: str | None = None
     ) -> list[CustomerMovement]:
+        if self.source is not None:
+            return self.movement_index(tz).customer_movements(first, last, currency)
         return _customer_movements(self.closes(tz), first, last, currency)
+
+    def movement_index(self, tz: ZoneInfo) -> MovementIndex:
+        """The movements of :meth:`closes` sorted by day, shared per data revision (only for a
+        history loaded with a source)."""
+        assert self.source is not None
+        history = self.closes(tz)
+
+        def build() -> tuple[MovementIndex, int]:
+            made = MovementIndex(history)
+            return made, made.nbytes
+
+        found: MovementIndex = shared(self.source, "mrr.movement_index", self.scope, tz.key, build)
+        return found
 
     def customer_changes(self, tz: ZoneInfo) -> list[CustomerChange]:
         """Every customer's MRR changes, all currencies together (see ``CustomerChange``)."""
@@ -233,6 +249,8 @@ class MrrHistory:
     def currencies(self, tz: ZoneInfo, last: date | None = None) -> list[str]:
         """The currencies with MRR at the close of some local day up to ``last`` (any day when
         None), sorted."""
+        if self.source is not None:
+            return self.movement_index(tz).currencies(last)
         return _currencies(self.closes(tz), last)
 
     def daily(
@@ -245,6 +263,8 @@ class MrrHistory:
         among: Iterable[str] | None = None,
     ) -> list[DailyMovement]:
         """One point per day ``first``..``last`` and currency (see ``daily_series``)."""
+        if self.source is not None:
+            return self.movement_index(tz).daily_series(first, last, currency, among=among)
         return _daily_series(self.closes(tz), first, last, currency, among=among)
 
 

@@ -17,7 +17,7 @@ already rounded to the currency's minor unit).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -182,17 +182,29 @@ def daily_series(
     wanted = [c for c in pool if currency is None or c == currency]
     if not wanted:
         return []
-    opening = _opening(history, first)
+    movements = customer_movements(history, first, last, currency)
+    return series_from(_opening(history, first), movements, wanted, first, last)
+
+
+def series_from(
+    opening: Mapping[str, tuple[int, int]],
+    movements: Iterable[CustomerMovement],
+    wanted: list[str],
+    first: date,
+    last: date,
+) -> list[DailyMovement]:
+    """The points of ``daily_series`` from the opening (MRR, paying customers) per currency at
+    the close of the day before ``first`` and the customer movements of ``first``..``last``."""
     sums: dict[tuple[date, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
     counts: dict[tuple[date, str], int] = defaultdict(int)
-    for m in customer_movements(history, first, last, currency):
+    for m in movements:
         sums[(m.day, m.currency)][m.kind] += m.amount
         if m.kind in (NEW, REACTIVATION):
             counts[(m.day, m.currency)] += 1
         elif m.kind == CHURN:
             counts[(m.day, m.currency)] -= 1
     out: list[DailyMovement] = []
-    running = {c: opening[c] for c in wanted}
+    running = {c: opening.get(c, (0, 0)) for c in wanted}
     for day in each_day(first, last):
         for cur in wanted:
             s = sums.get((day, cur)) or dict.fromkeys(KINDS, 0)
