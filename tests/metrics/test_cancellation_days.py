@@ -91,9 +91,30 @@ def test_whole_and_cut_runs_by_hand() -> None:
     assert _plain(days.tally(Span(BASE, BASE))) == (0, {}, {})
 
 
-segments_st = st.lists(
-    st.tuples(st.integers(0, 1000), st.one_of(st.none(), st.integers(1, 400)), st.integers(0, 9)),
-    max_size=40,
+_segment = st.tuples(
+    st.integers(0, 1000), st.one_of(st.none(), st.integers(1, 400)), st.integers(0, 9)
+)
+# Either any segments, or many early ones and a few starting late (the index's usual case: a
+# span up to now with a handful of trials converting after it).
+segments_st = st.one_of(
+    st.lists(_segment, max_size=40),
+    st.tuples(
+        st.lists(
+            st.tuples(
+                st.integers(0, 600), st.one_of(st.none(), st.integers(1, 400)), st.integers(0, 60)
+            ),
+            min_size=20,
+            max_size=120,
+        ),
+        st.lists(
+            st.tuples(
+                st.integers(900, 1000),
+                st.one_of(st.none(), st.integers(1, 400)),
+                st.integers(0, 60),
+            ),
+            max_size=3,
+        ),
+    ).map(lambda parts: parts[0] + parts[1]),
 )
 
 
@@ -116,3 +137,24 @@ def test_subscribed_customers_of_a_span_equal_a_scan(
     lo, hi = BASE + timedelta(minutes=start), BASE + timedelta(minutes=start + length)
     expected = {s.customer_id for s in segments if (s.end is None or lo < s.end) and s.start < hi}
     assert index.customers_in(lo, hi) == expected
+
+
+def test_a_customer_seen_only_before_and_after_a_span_is_not_in_it() -> None:
+    def seg(start: int, end: int | None, customer: str) -> SimpleNamespace:
+        at = BASE + timedelta(minutes=start)
+        return SimpleNamespace(
+            start=at,
+            end=None if end is None else BASE + timedelta(minutes=end),
+            customer_id=customer,
+        )
+
+    # "b" subscribed before the span and again after it (a trial converting later); "a" and
+    # the others overlap it.
+    segments = [seg(0, None, "a"), seg(0, 100, "b"), seg(900, None, "b")]
+    segments += [seg(10, None, f"x{n}") for n in range(20)]
+    index = SubscribedIndex(cast(Any, segments))
+    found = index.customers_in(BASE + timedelta(minutes=200), BASE + timedelta(minutes=800))
+    assert found == {"a", *(f"x{n}" for n in range(20))}
+    # once the span reaches the late start, "b" is in again
+    later = index.customers_in(BASE + timedelta(minutes=200), BASE + timedelta(minutes=901))
+    assert "b" in later

@@ -16,7 +16,7 @@ Every function returns exactly what the walk over the segments it replaces retur
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -262,20 +262,32 @@ class SubscribedIndex:
         self.ends = array("q", (_NEVER if s.end is None else micros(s.end) for s in ordered))
         self.starts = array("q", (micros(s.start) for s in ordered))
         self.customers = [s.customer_id for s in ordered]
-        self.latest_start = max(self.starts, default=0)
+        # The segments by start, to find the few that start after a span's end (a trial that
+        # converts next week) without scanning the others.
+        by_start = sorted(range(len(ordered)), key=self.starts.__getitem__)
+        self.by_start = array("q", by_start)
+        self.sorted_starts = array("q", (self.starts[i] for i in by_start))
+        self.positions: dict[str, list[int]] = defaultdict(list)
+        for i, customer in enumerate(self.customers):
+            self.positions[customer].append(i)
 
     def customers_in(self, start: datetime, end: datetime) -> set[str]:
         """The customers of the segments with ``start < segment end`` (or none) and
         ``segment start < end``."""
         k = bisect_right(self.ends, micros(start))
         last = micros(end)
-        if self.latest_start < last:  # every segment starts before the end (spans up to now)
-            return set(self.customers[k:])
-        return {c for s, c in zip(self.starts[k:], self.customers[k:], strict=True) if s < last}
+        late = [i for i in self.by_start[bisect_left(self.sorted_starts, last) :] if i >= k]
+        if 8 * len(late) > len(self.customers) - k:  # a span ending long before the data does
+            return {c for s, c in zip(self.starts[k:], self.customers[k:], strict=True) if s < last}
+        found = set(self.customers[k:])
+        for customer in {self.customers[i] for i in late}:
+            if not any(i >= k and self.starts[i] < last for i in self.positions[customer]):
+                found.discard(customer)
+        return found
 
     @property
     def nbytes(self) -> int:
-        return 24 * len(self.ends) + 64
+        return 40 * len(self.ends) + 120 * len(self.positions) + 64
 
 
 def phase_index(
