@@ -166,7 +166,7 @@ def dashboard(
         affiliate_commission=amount(paid.commissions),
         affiliate_count=len(paid.affiliates),
         rebill_amount=amount(invoices.rebills),
-        rebill_subscriptions=len(invoices.rebilled),
+        rebill_subscriptions=invoices.subscriptions_rebilled,
         missed_amount=amount(invoices.missed),
         missed_count=invoices.missed.count,
     )

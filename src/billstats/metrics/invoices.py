@@ -33,6 +33,12 @@ class InvoiceFigures:
     rebills: Tally = field(default_factory=Tally)
     rebilled: set[str] = field(default_factory=set)  # subscription ids
     missed: Tally = field(default_factory=Tally)
+    rebilled_count: int | None = None  # when only the count is known (the shared index)
+
+    @property
+    def subscriptions_rebilled(self) -> int:
+        """How many distinct subscriptions were rebilled."""
+        return len(self.rebilled) if self.rebilled_count is None else self.rebilled_count
 
 
 def invoice_figures(

@@ -1,8 +1,11 @@
-"""``CancellationDays``: a span's tally from per-day runs equals the one-by-one walk.
+"""The per-revision indexes the dashboards read spans from equal a scan of their records.
 
-The walk is the definition (each cancellation effective in the span added on its local day);
-the runs are an index over it.  Hypothesis draws cancellations (instants around DST changes and
-midnights, several currencies, equal instants) and spans cutting runs anywhere.
+- ``CancellationDays``: a span's tally from per-day runs equals the one-by-one walk (each
+  cancellation effective in the span added on its local day); hypothesis draws cancellations
+  (instants around DST changes and midnights, several currencies, equal instants) and spans
+  cutting runs anywhere.
+- ``SubscribedIndex.customers_in``: the customers of the segments overlapping a span.
+- ``Distinct.among`` / ``count``: the distinct values of the records in a span.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from hypothesis import strategies as st
 
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.cancellation_days import CancellationDays
+from billstats.metrics.dashboard_shared import Distinct
 from billstats.metrics.mrr_shared import Ending, SubscribedIndex
 from billstats.metrics.tally import Tally
 
@@ -158,3 +162,20 @@ def test_a_customer_seen_only_before_and_after_a_span_is_not_in_it() -> None:
     # once the span reaches the late start, "b" is in again
     later = index.customers_in(BASE + timedelta(minutes=200), BASE + timedelta(minutes=901))
     assert "b" in later
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.lists(st.tuples(st.integers(0, 100), st.sampled_from("abcdefgh")), max_size=40),
+    start=st.integers(-5, 110),
+    length=st.integers(0, 120),
+)
+def test_distinct_values_of_a_span_equal_a_scan(
+    raw: list[tuple[int, str]], start: int, length: int
+) -> None:
+    rows = sorted((BASE + timedelta(minutes=m), value) for m, value in raw)
+    index = Distinct(rows)
+    lo, hi = BASE + timedelta(minutes=start), BASE + timedelta(minutes=start + length)
+    expected = {value for at, value in rows if lo <= at < hi}
+    assert index.among(lo, hi) == expected
+    assert index.count(lo, hi) == len(expected)
