@@ -21,6 +21,11 @@ def make_engine(settings: Settings) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=16,
+            # Last in, first out: the few connections in use stay warm and the others idle.
+            # Each SQLite connection has its own page cache (up to 64 MiB, dialect.py); handed
+            # out in turn, all eight fill theirs on a large database (half a GiB of RSS at
+            # scale 100).
+            pool_use_lifo=True,
         )
     else:
         if url.drivername in ("postgresql", "postgres"):
