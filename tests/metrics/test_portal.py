@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
-from billstats.db.dialect import read_transaction
+from billstats.config import Settings
+from billstats.db.dialect import read_transaction, write_transaction
+from billstats.db.engine import make_engine
+from billstats.db.migrate import upgrade
 from billstats.errors import NotFound
+from billstats.ingest.service import import_records
 from billstats.metrics.portal import summarize, usage_percentage
 from billstats.metrics.portal_billing import (
     discount_applies,
@@ -23,7 +29,7 @@ from billstats.metrics.portal_billing import (
     usage_charge_micros,
 )
 from billstats.tenants import repository as tenant_repo
-from tests.conftest import TenantCtx
+from tests.conftest import TenantCtx, make_tenant
 
 UNIT = 1_000_000
 UTC_ZONE = ZoneInfo("UTC")
@@ -180,3 +186,49 @@ def test_unknown_customer_is_not_found(engine: Engine, tenant: TenantCtx) -> Non
         assert found is not None
         with pytest.raises(NotFound):
             summarize(conn, found, "nobody", datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def test_a_customers_rows_are_found_by_the_customer_indexes(tmp_path: Path) -> None:
+    """On SQLite, the portal never walks the tenant's invoices or wallets in key order to find
+    one customer's (ORDER BY id made it do so: 80 ms per request at scale 100)."""
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'plans.sqlite3'}"))
+    upgrade(engine)
+    tenant = make_tenant(engine)
+    created = "2025-01-01T00:00:00Z"
+    records: list[dict[str, Any]] = [
+        {"kind": "customers", "data": {"id": "c1", "name": "C", "created_at": created}},
+        {"kind": "wallets", "data": {"id": "w1", "customer_id": "c1", "currency": "USD"}},
+        {"kind": "invoices", "data": {"id": "i1", "customer_id": "c1", "currency": "USD",
+         "status": "open", "billing_reason": "manual", "tax_amount": "5.00", "total": "5.00",
+         "issued_at": "2025-01-02T00:00:00Z"}},
+    ]  # fmt: skip
+    with write_transaction(engine) as conn:
+        import_records(conn, tenant.id, [(n, r, None) for n, r in enumerate(records, 1)])
+    statements: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:
+        statements.append((args[2], args[3]))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with read_transaction(engine) as conn:
+            found = tenant_repo.get(conn, tenant.id)
+            assert found is not None
+            summary = summarize(conn, found, "c1", datetime(2025, 2, 1, tzinfo=UTC))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert summary is not None
+    raw = engine.raw_connection()
+    try:
+        plans = {
+            sql: " | ".join(row[-1] for row in raw.cursor().execute(f"EXPLAIN QUERY PLAN {sql}", p))
+            for sql, p in statements
+            if sql.lstrip().upper().startswith("SELECT")
+            and re.search(r"FROM (invoices|wallets)\s", sql)
+        }
+    finally:
+        raw.close()
+        engine.dispose()
+    assert len(plans) == 2, plans
+    for sql, plan in plans.items():
+        assert "customer_id" in plan and "ORDER BY" not in sql, (sql, plan)

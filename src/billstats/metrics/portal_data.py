@@ -97,21 +97,24 @@ def open_invoices(
     """The amount still due on each open invoice issued by ``now``: its total less the
     succeeded payments made on it by ``now`` (net of their refunds by ``now``), never below 0."""
     i, p, r = t.invoices, t.payments, t.refunds
-    # By the customer index (a condition on issued_at would let SQLite walk the tenant's
-    # invoices by issue date instead): the customer's open invoices, those issued by now.
-    invoices = [
-        row
-        for row in conn.execute(
-            select(i.c.id, i.c.currency, i.c.total, i.c.issued_at)
-            .where(
-                i.c.tenant_id == tenant_id,
-                i.c.customer_id == customer_id,
-                i.c.status == "open",
-            )
-            .order_by(i.c.id)
-        ).all()
-        if row.issued_at <= now
-    ]
+    # By the customer index: the customer's open invoices, those issued by now, in id order.
+    # Neither a condition on issued_at nor ORDER BY id is left to SQLite: either lets it walk
+    # the tenant's invoices by the issue-date or primary-key index instead (all 614,270 of them
+    # at scale 100: 80 ms for a customer with a handful).
+    invoices = sorted(
+        (
+            row
+            for row in conn.execute(
+                select(i.c.id, i.c.currency, i.c.total, i.c.issued_at).where(
+                    i.c.tenant_id == tenant_id,
+                    i.c.customer_id == customer_id,
+                    i.c.status == "open",
+                )
+            ).all()
+            if row.issued_at <= now
+        ),
+        key=lambda row: str(row.id),
+    )
     if not invoices:
         return []
     ids = [row.id for row in invoices]
@@ -156,11 +159,15 @@ def active_wallets(
 ) -> list[Amount]:
     """Each active wallet's balance: the sum of its transactions made by ``now``."""
     w, x = t.wallets, t.wallet_transactions
-    wallets = conn.execute(
-        select(w.c.id, w.c.currency)
-        .where(w.c.tenant_id == tenant_id, w.c.customer_id == customer_id, w.c.status == "active")
-        .order_by(w.c.id)
-    ).all()
+    # By the customer index, sorted here (ORDER BY id would walk the tenant's wallets by key).
+    wallets = sorted(
+        conn.execute(
+            select(w.c.id, w.c.currency).where(
+                w.c.tenant_id == tenant_id, w.c.customer_id == customer_id, w.c.status == "active"
+            )
+        ).all(),
+        key=lambda row: str(row.id),
+    )
     if not wallets:
         return []
     query = (
