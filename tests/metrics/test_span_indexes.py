@@ -141,6 +141,8 @@ def test_subscribed_customers_of_a_span_equal_a_scan(
     lo, hi = BASE + timedelta(minutes=start), BASE + timedelta(minutes=start + length)
     expected = {s.customer_id for s in segments if (s.end is None or lo < s.end) and s.start < hi}
     assert index.customers_in(lo, hi) == expected
+    for others in (set(), {"c1", "c7", "c50", "nobody"}, {f"c{n}" for n in range(0, 61, 3)}):
+        assert index.count_with(lo, hi, others) == len(expected | others)
 
 
 def test_a_customer_seen_only_before_and_after_a_span_is_not_in_it() -> None:
@@ -154,11 +156,15 @@ def test_a_customer_seen_only_before_and_after_a_span_is_not_in_it() -> None:
 
     # "b" subscribed before the span and again after it (a trial converting later); "a" and
     # the others overlap it.
-    segments = [seg(0, None, "a"), seg(0, 100, "b"), seg(900, None, "b")]
+    # "e" ended exactly when the span starts: not in it.
+    segments = [seg(0, None, "a"), seg(0, 100, "b"), seg(900, None, "b"), seg(0, 200, "e")]
     segments += [seg(10, None, f"x{n}") for n in range(20)]
     index = SubscribedIndex(cast(Any, segments))
     found = index.customers_in(BASE + timedelta(minutes=200), BASE + timedelta(minutes=800))
     assert found == {"a", *(f"x{n}" for n in range(20))}
+    span = (BASE + timedelta(minutes=200), BASE + timedelta(minutes=800))
+    assert index.count_with(*span, set()) == 21
+    assert index.count_with(*span, {"b", "a", "new"}) == 23  # b paid in it, "new" is unknown
     # once the span reaches the late start, "b" is in again
     later = index.customers_in(BASE + timedelta(minutes=200), BASE + timedelta(minutes=901))
     assert "b" in later

@@ -44,6 +44,15 @@ class Attribution:
             self.product_id
         )
 
+    def count_subscribed_with(self, span: Span, others: set[str]) -> int:
+        """``len(self.subscribed_customers(span) | others)`` (counted on the shared index
+        without building the set, when the history has one)."""
+        h = self.history
+        if h.source is not None:
+            index = phase_index(h.source, h.segments, h.scope, SUBSCRIBED)
+            return index.count_with(span.start, span.end, others)
+        return len(self.subscribed_customers(span) | others)
+
     def subscribed_customers(self, span: Span) -> set[str]:
         """Customers with a subscription trialing, active or past due at some instant of
         ``span`` (in scope at that instant)."""

@@ -150,7 +150,7 @@ def dashboard(
 
     return Dashboard(
         currency=tenant.currency,
-        customers=len(attribution.subscribed_customers(span) | paid.customers),
+        customers=attribution.count_subscribed_with(span, paid.customers),
         paid_customers=len(paid.customers),
         onetime_count=paid.onetime.count,
         onetime_amount=amount(paid.onetime),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -270,6 +271,9 @@ class SubscribedIndex:
         self.positions: dict[str, list[int]] = defaultdict(list)
         for i, customer in enumerate(self.customers):
             self.positions[customer].append(i)
+        # Each customer's latest segment end, sorted: how many customers have a segment ending
+        # after an instant is one bisection.
+        self.last_ends = array("q", sorted(self.ends[p[-1]] for p in self.positions.values()))
 
     def customers_in(self, start: datetime, end: datetime) -> set[str]:
         """The customers of the segments with ``start < segment end`` (or none) and
@@ -285,9 +289,32 @@ class SubscribedIndex:
                 found.discard(customer)
         return found
 
+    def _overlaps(self, customer: str, first: int, last: int) -> bool:
+        return any(
+            self.ends[i] > first and self.starts[i] < last for i in self.positions.get(customer, ())
+        )
+
+    def count_with(self, start: datetime, end: datetime, others: Iterable[str]) -> int:
+        """``len(customers_in(start, end) | set(others))`` without building the first set: the
+        customers with a segment ending after ``start`` (a bisection), less those whose every
+        such segment starts at or after ``end`` (the few late ones), plus the ``others`` not
+        among them."""
+        k = bisect_right(self.ends, micros(start))
+        first, last = micros(start), micros(end)
+        late = [i for i in self.by_start[bisect_left(self.sorted_starts, last) :] if i >= k]
+        if 8 * len(late) > len(self.customers) - k:
+            return len(self.customers_in(start, end) | set(others))
+        count = len(self.last_ends) - bisect_right(self.last_ends, first)
+        count -= sum(
+            1
+            for customer in {self.customers[i] for i in late}
+            if not self._overlaps(customer, first, last)
+        )
+        return count + sum(1 for c in set(others) if not self._overlaps(c, first, last))
+
     @property
     def nbytes(self) -> int:
-        return 40 * len(self.ends) + 120 * len(self.positions) + 64
+        return 48 * len(self.ends) + 120 * len(self.positions) + 64
 
 
 def phase_index(
