@@ -142,7 +142,9 @@ def test_subscribed_customers_of_a_span_equal_a_scan(
     expected = {s.customer_id for s in segments if (s.end is None or lo < s.end) and s.start < hi}
     assert index.customers_in(lo, hi) == expected
     for others in (set(), {"c1", "c7", "c50", "nobody"}, {f"c{n}" for n in range(0, 61, 3)}):
-        assert index.count_with(lo, hi, others) == len(expected | others)
+        for ratio in (64, 0):  # the set union for many others, the one-by-one check for few
+            index.others_ratio = ratio
+            assert index.count_with(lo, hi, others) == len(expected | others)
 
 
 def test_a_customer_seen_only_before_and_after_a_span_is_not_in_it() -> None:
@@ -164,7 +166,9 @@ def test_a_customer_seen_only_before_and_after_a_span_is_not_in_it() -> None:
     assert found == {"a", *(f"x{n}" for n in range(20))}
     span = (BASE + timedelta(minutes=200), BASE + timedelta(minutes=800))
     assert index.count_with(*span, set()) == 21
-    assert index.count_with(*span, {"b", "a", "new"}) == 23  # b paid in it, "new" is unknown
+    for ratio in (64, 0):
+        index.others_ratio = ratio
+        assert index.count_with(*span, {"b", "a", "new"}) == 23  # b paid in it, "new" unknown
     # once the span reaches the late start, "b" is in again
     later = index.customers_in(BASE + timedelta(minutes=200), BASE + timedelta(minutes=901))
     assert "b" in later

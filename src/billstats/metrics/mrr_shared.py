@@ -289,6 +289,8 @@ class SubscribedIndex:
                 found.discard(customer)
         return found
 
+    others_ratio = 64  # count_with checks the others one by one below 1/64 of the segments
+
     def _overlaps(self, customer: str, first: int, last: int) -> bool:
         return any(
             self.ends[i] > first and self.starts[i] < last for i in self.positions.get(customer, ())
@@ -302,15 +304,18 @@ class SubscribedIndex:
         k = bisect_right(self.ends, micros(start))
         first, last = micros(start), micros(end)
         late = [i for i in self.by_start[bisect_left(self.sorted_starts, last) :] if i >= k]
-        if 8 * len(late) > len(self.customers) - k:
-            return len(self.customers_in(start, end) | set(others))
+        others = set(others)
+        # Checking each of many others one by one in Python costs more than the set union.
+        suffix = len(self.customers) - k
+        if 8 * len(late) > suffix or self.others_ratio * len(others) > suffix:
+            return len(self.customers_in(start, end) | others)
         count = len(self.last_ends) - bisect_right(self.last_ends, first)
         count -= sum(
             1
             for customer in {self.customers[i] for i in late}
             if not self._overlaps(customer, first, last)
         )
-        return count + sum(1 for c in set(others) if not self._overlaps(c, first, last))
+        return count + sum(1 for c in others if not self._overlaps(c, first, last))
 
     @property
     def nbytes(self) -> int:
