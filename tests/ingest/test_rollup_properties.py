@@ -453,7 +453,7 @@ def _check_reads(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
                     theirs_i = invoices.invoice_figures(conn, tenant_id, span, tz, everything, now)
                     assert _tally(mine_i.rebills) == _tally(theirs_i.rebills)
                     assert _tally(mine_i.missed) == _tally(theirs_i.missed)
-                    assert mine_i.rebilled == theirs_i.rebilled
+                    assert mine_i.subscriptions_rebilled == theirs_i.subscriptions_rebilled
     _check_invoice_metric(conn, tenant_id, tz)
     p = t.payments
     for minutes in (0, 60 * 24 * 3 + 7):
