@@ -275,46 +275,49 @@ class SubscribedIndex:
         # after an instant is one bisection.
         self.last_ends = array("q", sorted(self.ends[p[-1]] for p in self.positions.values()))
 
-    def customers_in(self, start: datetime, end: datetime) -> set[str]:
-        """The customers of the segments with ``start < segment end`` (or none) and
-        ``segment start < end``."""
-        k = bisect_right(self.ends, micros(start))
-        last = micros(end)
+    def _late(self, k: int, first: int, last: int) -> set[str] | None:
+        """Of the customers with a segment ending after ``first`` (the suffix from ``k``), those
+        whose every such segment starts at or after ``last`` (found among the few late-starting
+        segments); None when the late segments are many (a span ending long before the data)."""
         late = [i for i in self.by_start[bisect_left(self.sorted_starts, last) :] if i >= k]
-        if 8 * len(late) > len(self.customers) - k:  # a span ending long before the data does
-            return {c for s, c in zip(self.starts[k:], self.customers[k:], strict=True) if s < last}
-        found = set(self.customers[k:])
-        for customer in {self.customers[i] for i in late}:
-            if not any(i >= k and self.starts[i] < last for i in self.positions[customer]):
-                found.discard(customer)
-        return found
-
-    others_ratio = 64  # count_with checks the others one by one below 1/64 of the segments
+        if 8 * len(late) > len(self.customers) - k:
+            return None
+        candidates = {self.customers[i] for i in late}
+        return {c for c in candidates if not self._overlaps(c, first, last)}
 
     def _overlaps(self, customer: str, first: int, last: int) -> bool:
         return any(
             self.ends[i] > first and self.starts[i] < last for i in self.positions.get(customer, ())
         )
 
+    def customers_in(self, start: datetime, end: datetime) -> set[str]:
+        """The customers of the segments with ``start < segment end`` (or none) and
+        ``segment start < end``."""
+        first, last = micros(start), micros(end)
+        k = bisect_right(self.ends, first)
+        excluded = self._late(k, first, last)
+        if excluded is None:
+            return {c for s, c in zip(self.starts[k:], self.customers[k:], strict=True) if s < last}
+        return set(self.customers[k:]) - excluded
+
+    others_ratio = 64  # count_with checks the others one by one below 1/64 of the segments
+
     def count_with(self, start: datetime, end: datetime, others: Iterable[str]) -> int:
         """``len(customers_in(start, end) | set(others))`` without building the first set: the
-        customers with a segment ending after ``start`` (a bisection), less those whose every
-        such segment starts at or after ``end`` (the few late ones), plus the ``others`` not
-        among them."""
-        k = bisect_right(self.ends, micros(start))
+        customers with a segment ending after ``start`` (a bisection), less the late ones
+        (``_late``), plus the ``others`` not among them."""
         first, last = micros(start), micros(end)
-        late = [i for i in self.by_start[bisect_left(self.sorted_starts, last) :] if i >= k]
+        k = bisect_right(self.ends, first)
         others = set(others)
         # Checking each of many others one by one in Python costs more than the set union.
-        suffix = len(self.customers) - k
-        if 8 * len(late) > suffix or self.others_ratio * len(others) > suffix:
-            return len(self.customers_in(start, end) | others)
-        count = len(self.last_ends) - bisect_right(self.last_ends, first)
-        count -= sum(
-            1
-            for customer in {self.customers[i] for i in late}
-            if not self._overlaps(customer, first, last)
+        excluded = (
+            None
+            if self.others_ratio * len(others) > len(self.customers) - k
+            else (self._late(k, first, last))
         )
+        if excluded is None:
+            return len(self.customers_in(start, end) | others)
+        count = len(self.last_ends) - bisect_right(self.last_ends, first) - len(excluded)
         return count + sum(1 for c in others if not self._overlaps(c, first, last))
 
     @property
