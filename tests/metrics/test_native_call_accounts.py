@@ -170,6 +170,27 @@ def test_a_missing_rate_is_a_clear_error(api: Api) -> None:
     }
 
 
+def test_new_calls_and_rates_show_at_once(loaded: tuple[Api, TenantCtx]) -> None:
+    # Whole days come from an index built once per data revision: a write moves the revision,
+    # so the next question sees the new call and the new rate.
+    api, tenant = loaded
+    day = {"start_date": "2026-02-10", "end_date": "2026-02-10"}
+    assert api.get("/v1/metrics/call_accounts", **day).status_code == 422
+    first = api.metric("call_accounts", **WINDOW)["summary"]["current"]
+    assert first == {"a1": "1.24", "a2": "0.50", "a3": "3.00"}
+    ingest(
+        api.client,
+        tenant,
+        [
+            _call("k9", "a2", "2026-03-01T09:00:00-05:00", 30, "2.00", "EUR"),  # x 1.10
+            ("fx_rates", {"currency": "EUR", "date": "2026-02-09", "rate": "1.5"}),
+        ],
+    )
+    after = api.metric("call_accounts", **WINDOW)["summary"]["current"]
+    assert after == {"a1": "1.24", "a2": "2.70", "a3": "3.00"}
+    assert api.metric("call_accounts", **day)["summary"]["current"] == {"a3": "3.00"}
+
+
 def test_long_buckets_sum_whole_days_once_per_account(api: Api) -> None:
     # One yearly bucket from 02-28: a2's k6 (02-28) and k4 (03-02) add up; a1's USD days and its
     # EUR day are converted and rounded once: 0.035 + 1.20 = 1.235 -> 1.24.

@@ -19,7 +19,7 @@ from billstats.db import tables as t
 from billstats.errors import BillstatsError
 from billstats.ingest.schemas.usage import RATE_DIGITS
 
-_SCALE = 10**RATE_DIGITS
+RATE_SCALE = 10**RATE_DIGITS
 MAX_RATE_AGE_DAYS = 7
 
 
@@ -43,7 +43,7 @@ class Converter:
         self._rates = rates
         self._found: dict[tuple[str, date], int] = {}  # rates looked up (with their carry)
 
-    def _scaled(self, currency: str, day: date) -> int:
+    def scaled(self, currency: str, day: date) -> int:
         """The rate of a foreign currency on ``day``, scaled by 10**12 (carried up to
         ``MAX_RATE_AGE_DAYS`` days); raises :class:`MissingRate`."""
         found = self._found.get((currency, day))
@@ -59,7 +59,7 @@ class Converter:
     def rate(self, currency: str, day: date) -> Fraction:
         if currency == self.reporting:
             return Fraction(1)
-        return Fraction(self._scaled(currency, day), _SCALE)
+        return Fraction(self.scaled(currency, day), RATE_SCALE)
 
     def convert(self, micros: int, currency: str, day: date) -> Fraction:
         return micros * self.rate(currency, day) if micros else Fraction(0)
@@ -78,8 +78,8 @@ class Converter:
             if currency == reporting:
                 whole += micros
             else:
-                scaled += micros * self._scaled(currency, day)
-        return Fraction(whole) + Fraction(scaled, _SCALE) if scaled else Fraction(whole)
+                scaled += micros * self.scaled(currency, day)
+        return Fraction(whole) + Fraction(scaled, RATE_SCALE) if scaled else Fraction(whole)
 
 
 def load_converter(

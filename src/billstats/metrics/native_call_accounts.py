@@ -31,7 +31,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, select
 
 from billstats.db import tables as t
+from billstats.metrics import call_account_index
 from billstats.metrics.calendar import Span, local_date
+from billstats.metrics.call_account_index import Totals
 from billstats.metrics.native_support import Buckets, Money, covering
 from billstats.metrics.partner_queries import account_ids, day_number
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
@@ -119,7 +121,21 @@ def account_groups_in(
         out += _whole_days(
             conn, tenant_id, partner_id, parts.first, parts.last, only, plain, firsts
         )
-    for piece in parts.pieces:
+    return out + edge_groups(conn, tenant_id, partner_id, parts.pieces, tz, only)
+
+
+def edge_groups(
+    conn: Connection,
+    tenant_id: int,
+    partner_id: str | None,
+    pieces: Sequence[Span],
+    tz: ZoneInfo,
+    only: str | None,
+) -> list[AccountGroup]:
+    """The groups of calls started in ``pieces`` (each inside one local day), from the raw
+    rows; ``only``: that currency's calls alone."""
+    out: list[AccountGroup] = []
+    for piece in pieces:
         day = local_date(piece.start, tz)
         found = account_groups(
             conn, tenant_id, partner_id, [day], [piece.start, piece.end], piece.end
@@ -172,52 +188,96 @@ def _whole_days(
     return out
 
 
-def _groups(ctx: Context, buckets: Sequence[Bucket]) -> list[AccountGroup]:
-    span = covering(buckets, ctx.now)
-    if not ctx.filters.livemode or span.end <= span.start:
-        return []
-    only = ctx.filters.currency
-    return account_groups_in(
-        ctx.conn,
-        ctx.tenant_id,
-        ctx.filters.partner_id,
-        span,
-        ctx.timezone,
-        only=only,
-        plain=only if only is not None else ctx.currency,
-        firsts=[b.first for b in buckets],
-    )
+class _Cells:
+    """Per bucket and account: calls, billed seconds and cost (a tally of (currency, day)
+    amounts still to convert, plus exact reporting micros already converted)."""
 
+    def __init__(self, buckets: Sequence[Bucket]) -> None:
+        self.where = Buckets(buckets)
+        self.calls: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
+        self.seconds: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
+        self.costs: list[dict[str, Tally]] = [defaultdict(Tally) for _ in buckets]
+        self.converted: list[dict[str, Fraction]] = [defaultdict(Fraction) for _ in buckets]
+        self.accounts: set[str] = set()
 
-def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
-    where = Buckets(buckets)
-    calls: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
-    seconds: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
-    costs: list[dict[str, Tally]] = [defaultdict(Tally) for _ in buckets]
-    accounts: set[str] = set()
-    for g in _groups(ctx, buckets):
-        k = where.index(g.day)
+    def add_group(self, g: AccountGroup) -> None:
+        k = self.where.index(g.day)
         if k is None:
-            continue
-        accounts.add(g.account_id)
-        calls[k][g.account_id] += g.calls
-        seconds[k][g.account_id] += g.billed_seconds
-        tally = costs[k][g.account_id]
+            return
+        self._count(k, g.account_id, g.calls, g.billed_seconds)
+        tally = self.costs[k][g.account_id]
         tally.count += g.calls
         tally.sums[(g.currency, g.day)] += g.cost
         tally.counts[(g.currency, g.day)] += g.calls
+
+    def add_totals(self, k: int, totals: Totals) -> None:
+        self._count(k, totals.account_id, totals.calls, totals.billed_seconds)
+        self.costs[k][totals.account_id].count += totals.calls
+        self.converted[k][totals.account_id] += totals.cost
+
+    def _count(self, k: int, account: str, calls: int, seconds: int) -> None:
+        self.accounts.add(account)
+        self.calls[k][account] += calls
+        self.seconds[k][account] += seconds
+
+
+def _fill(ctx: Context, buckets: Sequence[Bucket], cells: _Cells) -> None:
+    span = covering(buckets, ctx.now)
+    if not ctx.filters.livemode or span.end <= span.start:
+        return
+    only, partner = ctx.filters.currency, ctx.filters.partner_id
+    groups: list[AccountGroup]
+    if only is not None:
+        groups = account_groups_in(
+            ctx.conn,
+            ctx.tenant_id,
+            partner,
+            span,
+            ctx.timezone,
+            only=only,
+            plain=only,
+            firsts=[b.first for b in buckets],
+        )
+    else:
+        # Converted into the reporting currency: whole days from the per-revision index.
+        parts = split(span, ctx.timezone)
+        if parts.first is not None and parts.last is not None:
+            first, last = parts.first, parts.last
+            starts = [first, *(b.first for b in buckets if first < b.first <= last)]
+            bucket_of = [cells.where.index(s) for s in starts]
+            among: set[str] | None = None
+            if partner is not None:
+                among = set(map(str, ctx.conn.scalars(account_ids(ctx.tenant_id, partner))))
+            found = call_account_index.index(ctx.conn, ctx.tenant_id, ctx.currency)
+            for totals in found.totals(starts, last, among):
+                k = bucket_of[totals.part]
+                if k is not None:
+                    cells.add_totals(k, totals)
+        groups = edge_groups(ctx.conn, ctx.tenant_id, partner, parts.pieces, ctx.timezone, None)
+    for g in groups:
+        cells.add_group(g)
+
+
+def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
+    cells = _Cells(buckets)
+    _fill(ctx, buckets, cells)
+    costs, converted = cells.costs, cells.converted
     money = Money(ctx, [tally for part in costs for tally in part.values()])
-    order = sorted(accounts)
+    order = sorted(cells.accounts)
     rows: list[Row] = []
     for k in range(len(buckets)):
         rows.append(
             {
                 "account_cost": {
-                    a: Fraction(money.amount(costs[k][a])) if a in costs[k] else Fraction(0)
+                    a: Fraction(money.amount(costs[k][a], converted[k].get(a, Fraction(0))))
+                    if a in costs[k]
+                    else Fraction(0)
                     for a in order
                 },
-                "account_calls": {a: calls[k].get(a, 0) for a in order},
-                "account_minutes": {a: Fraction(seconds[k].get(a, 0) * MICROS, 60) for a in order},
+                "account_calls": {a: cells.calls[k].get(a, 0) for a in order},
+                "account_minutes": {
+                    a: Fraction(cells.seconds[k].get(a, 0) * MICROS, 60) for a in order
+                },
             }
         )
     return rows

@@ -129,9 +129,10 @@ class Money:
             return self.converter.total(entries)
         return Fraction(sum(micros for currency, _, micros in entries if currency == self.only))
 
-    def amount(self, tally: Tally) -> int:
-        """The tally's total, rounded once to the currency's minor unit (micros)."""
-        return round_minor(self.exact(self._entries(tally)), self.currency)
+    def amount(self, tally: Tally, converted: Fraction = Fraction(0)) -> int:
+        """The tally's total (plus exact micros ``converted`` already), rounded once to the
+        currency's minor unit (micros)."""
+        return round_minor(self.exact(self._entries(tally)) + converted, self.currency)
 
     def count(self, tally: Tally) -> int:
         if self.only is None:
