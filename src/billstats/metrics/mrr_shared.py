@@ -95,7 +95,11 @@ def known_segments(source: Source, timeline: Timeline, at: datetime) -> tuple[Se
 
     def build() -> tuple[Segments, int]:
         segments = {sid: known_at(segs, at) for sid, segs in timeline.segments.items()}
-        return segments, timeline.nbytes
+        # the dict, and the lists that differ from the timeline's (the others are shared)
+        changed = sum(
+            len(segs) for sid, segs in segments.items() if segs is not timeline.segments[sid]
+        )
+        return segments, 100 * len(segments) + changed * SEGMENT_BYTES
 
     segments = derived.derived(source.snap, ("mrr.known_at", epoch), build)
     return segments, Source(source.snap, epoch)

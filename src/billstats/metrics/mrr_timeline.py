@@ -111,8 +111,10 @@ def _columns() -> list[Any]:
     ]
 
 
-def load_versions(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
-    """Every subscription version of the tenant with its plan, in timeline order (one query).
+def load_versions(conn: Connection, tenant_id: int) -> Iterator[dict[str, Any]]:
+    """Every subscription version of the tenant with its plan, in timeline order (one query),
+    one row at a time (a whole history of row dicts would take far more memory than the
+    segments made of it).
 
     The scan uses the ``(tenant_id, subscription_id, version)`` primary key; each version's plan
     is found by the plans' ``(tenant_id, id)`` primary key.
@@ -124,7 +126,8 @@ def load_versions(conn: Connection, tenant_id: int) -> list[dict[str, Any]]:
         .where(v.c.tenant_id == tenant_id)
         .order_by(v.c.subscription_id, v.c.effective_at, v.c.version)
     )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    for r in conn.execute(stmt).mappings():
+        yield dict(r)
 
 
 _PRICE_FIELDS = (
@@ -189,10 +192,16 @@ def _breaks(row: dict[str, Any], lo: datetime, hi: datetime | None) -> list[date
 
 
 def subscription_segments(
-    rows: list[dict[str, Any]], prices: dict[tuple[Any, ...], int] | None = None
+    rows: list[dict[str, Any]],
+    prices: dict[tuple[Any, ...], int] | None = None,
+    strings: dict[str, str] | None = None,
 ) -> Iterator[Segment]:
-    """The segments of one subscription from its versions (sorted by effective_at, version)."""
+    """The segments of one subscription from its versions (sorted by effective_at, version).
+
+    ``strings``: one object per distinct id, currency and plan string, shared by every segment
+    holding it (a history of a million segments would otherwise hold millions of copies)."""
     prices = {} if prices is None else prices
+    one = {} if strings is None else strings
     carried = ACTIVE
     for i, row in enumerate(rows):
         lo: datetime = row["effective_at"]
@@ -204,16 +213,16 @@ def subscription_segments(
         ends: list[datetime | None] = [*starts[1:], hi]
         for start, end in zip(starts, ends, strict=True):
             yield Segment(
-                row["subscription_id"],
-                row["customer_id"],
-                row["currency"],
-                row["product_id"],
+                one.setdefault(row["subscription_id"], row["subscription_id"]),
+                one.setdefault(row["customer_id"], row["customer_id"]),
+                one.setdefault(row["currency"], row["currency"]),
+                one.setdefault(row["product_id"], row["product_id"]),
                 bool(row["livemode"]),
                 phase_at(row, start, carried),
                 start,
                 end,
                 value,
-                row["plan_id"],
+                one.setdefault(row["plan_id"], row["plan_id"]),
             )
         if row["status"] != CANCELLED:
             carried = row["status"]
@@ -223,20 +232,27 @@ def segments_from_versions(rows: Iterable[dict[str, Any]]) -> dict[str, list[Seg
     """Segments per subscription id, from versions sorted by subscription and timeline."""
     out: dict[str, list[Segment]] = {}
     prices: dict[tuple[Any, ...], int] = {}
+    strings: dict[str, str] = {}
     group: list[dict[str, Any]] = []
     for row in rows:
         if group and group[0]["subscription_id"] != row["subscription_id"]:
-            out[group[0]["subscription_id"]] = list(subscription_segments(group, prices))
+            sid = group[0]["subscription_id"]
+            out[strings.setdefault(sid, sid)] = list(subscription_segments(group, prices, strings))
             group = []
         group.append(row)
     if group:
-        out[group[0]["subscription_id"]] = list(subscription_segments(group, prices))
+        sid = group[0]["subscription_id"]
+        out[strings.setdefault(sid, sid)] = list(subscription_segments(group, prices, strings))
     return out
 
 
-def known_at(segments: Iterable[Segment], at: datetime) -> list[Segment]:
+def known_at(segments: list[Segment], at: datetime) -> list[Segment]:
     """The segments as they stand at instant ``at``: what starts later has not happened yet, and
-    the segment in force at ``at`` runs on without an end (changes at ``at`` itself count)."""
+    the segment in force at ``at`` runs on without an end (changes at ``at`` itself count).
+
+    When that changes nothing, ``segments`` itself (shared, never modified)."""
+    if all(seg.start <= at and (seg.end is None or seg.end <= at) for seg in segments):
+        return segments
     out: list[Segment] = []
     for seg in segments:
         if seg.start > at:
