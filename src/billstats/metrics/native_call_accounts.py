@@ -15,8 +15,11 @@ Each field is a breakdown by account id (the call record's ``account_id``, a cus
 entry lists every account with a call in any of the query's buckets (0 in the others), so the
 columns line up.  ``summary`` compares each account's cost over the whole range with the
 previous range of the same length.  Whole local days come from the daily roll-up
-``call_account_days`` (one row per account, day and currency); pieces of days at the range's
-edges (today, up to now) from the call records, grouped in the database.
+``call_account_days`` (one row per account, day and currency): with ``currency``, summed per
+account and bucket in the database; without it, from the per-revision running totals of
+:mod:`billstats.metrics.call_account_index` (converted once per revision, not per request).
+Pieces of days at the range's edges (today, up to now) come from the call records, grouped in the
+database.
 """
 
 from __future__ import annotations
