@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from operator import itemgetter
@@ -23,10 +23,14 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    any_,
+    bindparam,
     event,
+    func,
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -118,7 +122,14 @@ def lock_for_write(conn: Connection, tenant_id: int, key: str | None = None) -> 
     )
 
 
-_TENANT_LOCK = "SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:tenant AS integer))"
+# A bulk import also plans every statement for its own values until the transaction ends: it
+# sends the same statements over and over (psycopg prepares them after five runs) with arrays of
+# any length, and a generic plan (made for an array of ten) compares each row with each element
+# of an array of 20,000 instead of hashing it.
+_TENANT_LOCK = (
+    "SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:tenant AS integer)), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
 # Shared tenant lock first, then the key's own (select-list items evaluate left to right).
 _KEY_LOCK = (
     "SELECT pg_advisory_xact_lock_shared(CAST(:ns AS integer), CAST(:tenant AS integer)), "
@@ -244,12 +255,20 @@ class _Encoder:
         self.expect_existing = False  # the last chunk's keys all existed: check first
         self.pg_insert_sql: str | None = None
         self.pg_check_sql = ""
+        self._pg_types: str | None = None
+        self.pg_statements: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def pg_types(self, conn: Connection) -> str:
+        """The column list of ``json_to_recordset(...) AS s(<this>)`` for these columns."""
+        if self._pg_types is None:
+            self._pg_types = ", ".join(
+                f'"{n}" {self.table.c[n].type.compile(dialect=conn.dialect)}' for n in self.cols
+            )
+        return self._pg_types
 
     def pg_sql(self, conn: Connection) -> None:
         """PostgreSQL: the rows as a JSON array of objects, read by json_to_recordset."""
-        types = ", ".join(
-            f'"{n}" {self.table.c[n].type.compile(dialect=conn.dialect)}' for n in self.cols
-        )
+        types = self.pg_types(conn)
         name = f'"{self.table.name}"'
         self.pg_insert_sql = (
             f"INSERT INTO {name} ({self.names}) SELECT {self.names} FROM "
@@ -388,6 +407,177 @@ def _generic_insert_or_compare(conn: Connection, enc: _Encoder, rows: Sequence[R
         if key not in new_keys and (old is None or any(old.get(c) != v for c, v in row.items())):
             differing.append(n)
     return len(new_keys), differing
+
+
+# -- plain bulk writes -----------------------------------------------------------------------------
+#
+# PostgreSQL takes the rows of a bulk write as one JSON document read by json_to_recordset: one
+# short statement whatever the number of rows.  SQLAlchemy's executemany sends an INSERT as
+# multi-row VALUES batches of 1,000 rows, whose thousands of placeholders psycopg parses in Python
+# for every batch, and an UPDATE as one statement per row.  SQLite (in-process, no round trips)
+# and rows the document cannot carry (JSON columns, NUL characters, integers past 64 bits) take
+# SQLAlchemy's statements.
+
+
+def _pg_document(
+    conn: Connection, table: Table, rows: Sequence[Row]
+) -> tuple[_Encoder, str] | None:
+    """The encoder and JSON document of ``rows`` for PostgreSQL, or None for the plain path."""
+    if conn.dialect.name == "sqlite" or not rows:
+        return None
+    enc = _encoder(table, tuple(rows[0]))
+    if not enc.json_ok:
+        return None
+    try:
+        # (column names from SQLAlchemy are str subclasses: NON_STR_KEYS writes them as keys)
+        doc = orjson.dumps(rows, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return None
+    if b"\\u0000" in doc:  # PostgreSQL text cannot hold NUL: let the plain path say so
+        return None
+    return enc, doc.decode()
+
+
+def _pg_statement(
+    enc: _Encoder, purpose: str, key: tuple[str, ...], build: Callable[[], str]
+) -> str:
+    found = enc.pg_statements.get((purpose, key))
+    if found is None:
+        found = enc.pg_statements[(purpose, key)] = build()
+    return found
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    """INSERT ``rows`` (dicts with the same columns); a key that exists already is an error."""
+    if not rows:
+        return
+    found = _pg_document(conn, table, rows)
+    if found is None:
+        conn.execute(table.insert(), list(rows))
+        return
+    enc, doc = found
+
+    def build() -> str:
+        return (
+            f'INSERT INTO "{table.name}" ({enc.names}) SELECT {enc.names} '
+            f"FROM json_to_recordset(%s::json) AS s({enc.pg_types(conn)})"
+        )
+
+    conn.exec_driver_sql(_pg_statement(enc, "insert", (), build), (doc,))
+
+
+def update_rows(
+    conn: Connection, table: Table, key_cols: Sequence[str], rows: Sequence[Row]
+) -> None:
+    """UPDATE the tenant's rows of ``table`` found by ``key_cols``: every other given column is
+    set.  Keys must be unique within ``rows``."""
+    if not rows:
+        return
+    value_cols = [c for c in rows[0] if c not in key_cols and c != "tenant_id"]
+    keys = ("tenant_id", *key_cols)
+    found = _pg_document(conn, table, rows)
+    if found is None:
+        conds = [table.c[c] == bindparam(f"k_{c}") for c in keys]
+        stmt = update(table).where(*conds).values({c: bindparam(f"v_{c}") for c in value_cols})
+        params = [
+            {**{f"k_{c}": r[c] for c in keys}, **{f"v_{c}": r[c] for c in value_cols}} for r in rows
+        ]
+        conn.execute(stmt, params)
+        return
+    enc, doc = found
+
+    def build() -> str:
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in value_cols)
+        match = " AND ".join(f't."{c}" = s."{c}"' for c in keys)
+        return (
+            f'UPDATE "{table.name}" AS t SET {sets} '
+            f"FROM json_to_recordset(%s::json) AS s({enc.pg_types(conn)}) WHERE {match}"
+        )
+
+    conn.exec_driver_sql(_pg_statement(enc, "update", tuple(key_cols), build), (doc,))
+
+
+def add_to_rows(
+    conn: Connection, table: Table, key_cols: Sequence[str], rows: Sequence[Row]
+) -> list[tuple[Any, ...]]:
+    """INSERT ``rows`` (key columns and value columns); a row whose key exists adds its values
+    to the stored ones instead.  Returns the values stored now, a tuple per row.  Keys must be
+    unique within ``rows``; a sum past the column's range raises on PostgreSQL (SQLite stores
+    a float: the caller checks the values returned)."""
+    if not rows:
+        return []
+    keys = ("tenant_id", *key_cols)
+    value_cols = [c for c in rows[0] if c not in keys]
+    found = _pg_document(conn, table, rows)
+    if found is None:
+        stmt = insert(conn, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={v: table.c[v] + stmt.excluded[v] for v in value_cols},
+        ).returning(*(table.c[v] for v in value_cols))
+        return [tuple(r) for r in conn.execute(stmt, list(rows)).all()]
+    enc, doc = found
+
+    def build() -> str:
+        name = f'"{table.name}"'
+        sets = ", ".join(f'"{v}" = {name}."{v}" + excluded."{v}"' for v in value_cols)
+        back = ", ".join(f'{name}."{v}"' for v in value_cols)
+        conflict = ", ".join(f'"{c}"' for c in keys)
+        return (
+            f"INSERT INTO {name} ({enc.names}) SELECT {enc.names} "
+            f"FROM json_to_recordset(%s::json) AS s({enc.pg_types(conn)}) "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING {back}"
+        )
+
+    sql = _pg_statement(enc, "add", tuple(key_cols), build)
+    return [tuple(r) for r in conn.exec_driver_sql(sql, (doc,)).all()]
+
+
+# -- lookups by key ------------------------------------------------------------------------------
+
+
+def rows_by_keys(
+    conn: Connection,
+    table: Table,
+    tenant_id: int,
+    key_cols: Sequence[str],
+    keys: Iterable[tuple[Any, ...]],
+    columns: Sequence[str] | None = None,
+) -> list[Row]:
+    """The tenant's rows of ``table`` whose ``key_cols`` equal one of ``keys`` (every such row:
+    the key need not be unique), with ``columns`` (default: all).  Any number of keys.
+
+    SQLite takes ``IN`` lists of at most :data:`MAX_IN_PARAMS` values.  PostgreSQL takes one
+    statement whatever the number of keys, the keys as one array per key column (a chunked
+    ``IN`` list cost a statement per 450 keys, and a table without statistics, e.g. filled by
+    the import running, was scanned whole for each; with the whole array at once it is scanned
+    at most once).  Bulk imports plan each statement for its own array (:func:`lock_for_write`).
+    """
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return []
+    cols = [table.c[c] for c in (columns or [c.name for c in table.columns])]
+    by = [table.c[c] for c in key_cols]
+    if conn.dialect.name == "sqlite":
+        out: list[Row] = []
+        step = MAX_IN_PARAMS // (2 * len(by))
+        for start in range(0, len(wanted), step):
+            part = wanted[start : start + step]
+            cond = by[0].in_([k[0] for k in part]) if len(by) == 1 else tuple_(*by).in_(part)
+            stmt = select(*cols).where(table.c.tenant_id == tenant_id, cond)
+            out += [dict(r) for r in conn.execute(stmt).mappings()]
+        return out
+    arrays = [
+        bindparam(f"k{i}", [k[i] for k in wanted], type_=postgresql.ARRAY(col.type))
+        for i, col in enumerate(by)
+    ]
+    if len(by) == 1:
+        match = by[0] == any_(arrays[0])
+    else:
+        given = func.unnest(*arrays).table_valued(*(f"k{i}" for i in range(len(by))))
+        match = tuple_(*by).in_(select(*given.render_derived(name="k").c))
+    stmt = select(*cols).where(table.c.tenant_id == tenant_id, match)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def insert(conn: Connection, table: Table) -> Any:

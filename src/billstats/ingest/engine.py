@@ -32,7 +32,7 @@ from billstats.ingest.keys import extract_key, key_label
 from billstats.ingest.kinds import KINDS, Kind, Row
 from billstats.ingest.rollups import Rollups
 from billstats.ingest.schemas.common import Id
-from billstats.ingest.versions import apply_subscription
+from billstats.ingest.versions import apply_subscriptions
 
 MAX_PROBLEMS = 1000
 _ID_KEY = ("id",)
@@ -352,12 +352,11 @@ class Batch:
         self._settle()
         if kind.versioned:
             before = self.rollups.modes([i.row["id"] for i in items])
-            written = []
-            for item in items:
-                result, row = apply_subscription(self.conn, item.row, item.effective_at, self.now)
+            changes = [(i.row, i.effective_at) for i in items]
+            applied = apply_subscriptions(self.conn, self.tenant_id, changes, self.now)
+            for item, (result, row) in zip(items, applied, strict=True):
                 self._record(kind, item, result, row)
-                written.append(row)
-            self.rollups.subscriptions_written(before, written)
+            self.rollups.subscriptions_written(before, [row for _, row in applied])
         elif kind.append_only:
             rows = [i.row for i in items]
             if self.pipeline:  # accounted for (and checked) by _settle

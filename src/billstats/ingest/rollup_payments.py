@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, select
 
 from billstats.db import tables as t
-from billstats.ingest.rollup_sql import Sums, add_sums, chunks
+from billstats.db.dialect import rows_by_keys
+from billstats.ingest.rollup_sql import Sums, add_sums
 
 if TYPE_CHECKING:
     from billstats.ingest.rollups import Rollups
@@ -64,15 +65,9 @@ NO_AFFILIATE = ""
 def _lookup(
     conn: Connection, tenant_id: int, table: Any, ids: Iterable[Any], cols: Sequence[str]
 ) -> dict[str, Row]:
-    wanted = sorted({i for i in ids if i is not None})
-    out: dict[str, Row] = {}
-    for part in chunks(wanted):
-        stmt = select(table.c.id, *[table.c[c] for c in cols]).where(
-            table.c.tenant_id == tenant_id, table.c.id.in_(part)
-        )
-        for row in conn.execute(stmt).mappings():
-            out[row["id"]] = dict(row)
-    return out
+    wanted = sorted({(i,) for i in ids if i is not None})
+    found = rows_by_keys(conn, table, tenant_id, ("id",), wanted, ("id", *cols))
+    return {row["id"]: row for row in found}
 
 
 class Contributions:
@@ -176,14 +171,10 @@ def payments_written(
 
 
 def _refunds_of(rollups: Rollups, payment_ids: Sequence[str]) -> list[Row]:
-    r = t.refunds
-    out: list[Row] = []
-    for part in chunks(payment_ids):
-        stmt = select(r.c.id, r.c.payment_id, r.c.amount, r.c.created_at).where(
-            r.c.tenant_id == rollups.tenant_id, r.c.payment_id.in_(part)
-        )
-        out += [dict(row) for row in rollups.conn.execute(stmt).mappings()]
-    return out
+    return rows_by_keys(
+        rollups.conn, t.refunds, rollups.tenant_id, ("payment_id",), [(p,) for p in payment_ids],
+        ("id", "payment_id", "amount", "created_at"),
+    )  # fmt: skip
 
 
 def refunds_written(
@@ -217,13 +208,10 @@ def invoices_written(
     )
     if not flipped:
         return
-    p = t.payments
-    payments: list[Row] = []
-    for part in chunks(flipped):
-        stmt = select(p.c.id, *[p.c[c] for c in _payment_cols()]).where(
-            p.c.tenant_id == rollups.tenant_id, p.c.invoice_id.in_(part)
-        )
-        payments += [dict(row) for row in rollups.conn.execute(stmt).mappings()]
+    payments = rows_by_keys(
+        rollups.conn, t.payments, rollups.tenant_id, ("invoice_id",), [(i,) for i in flipped],
+        ("id", *_payment_cols()),
+    )  # fmt: skip
     own = [x for x in payments if x["subscription_id"] is None]
     if not own:
         return

@@ -60,14 +60,8 @@ def add_sums(
     ]
     if any(not INT64_MIN <= x <= INT64_MAX for v in sums.values() for x in v):
         raise TotalTooLarge(table.name)
-    stmt = dialect.insert(conn, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["tenant_id", *key],
-        set_={v: table.c[v] + stmt.excluded[v] for v in values},
-    )
-    stmt = stmt.returning(*(table.c[v] for v in values))
     try:
-        totals = conn.execute(stmt, rows).all()
+        totals = dialect.add_to_rows(conn, table, key, rows)
     except DBAPIError as exc:  # PostgreSQL: the sum overflowed bigint (numeric_value_out_of_range)
         if getattr(exc.orig, "sqlstate", None) == "22003":
             raise TotalTooLarge(table.name) from None

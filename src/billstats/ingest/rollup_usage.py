@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, delete, func, select, true
 
 from billstats.db import tables as t
+from billstats.db.dialect import rows_by_keys
 from billstats.ingest.rollup_sql import Row, Sums, add_sums, chunks, replace_rows
 from billstats.metrics.calendar import day_start
 
@@ -29,12 +30,11 @@ KEY = ("day", "metric_code", "livemode")
 def modes(rollups: Rollups, subscription_ids: Iterable[str | None]) -> dict[str | None, bool]:
     """Subscription id -> its mode as stored now (None -> live: events without one)."""
     out: dict[str | None, bool] = {None: True}
-    s = t.subscriptions
-    for part in chunks(sorted({i for i in subscription_ids if i is not None})):
-        stmt = select(s.c.id, s.c.livemode).where(
-            s.c.tenant_id == rollups.tenant_id, s.c.id.in_(part)
-        )
-        out.update({sid: bool(live) for sid, live in rollups.conn.execute(stmt)})
+    wanted = sorted({(i,) for i in subscription_ids if i is not None})
+    found = rows_by_keys(
+        rollups.conn, t.subscriptions, rollups.tenant_id, ("id",), wanted, ("id", "livemode")
+    )
+    out.update({row["id"]: bool(row["livemode"]) for row in found})
     return out
 
 

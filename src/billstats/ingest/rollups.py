@@ -89,13 +89,12 @@ class Rollups:
     def partners(self, accounts: Iterable[str]) -> dict[str, str]:
         """Account -> its partner id (``NO_PARTNER`` for none), as stored now."""
         wanted = sorted(set(accounts) - self._partners.keys())
-        c = t.customers
-        for part in chunks(wanted):
-            stmt = select(c.c.id, c.c.partner_id).where(
-                c.c.tenant_id == self.tenant_id, c.c.id.in_(part)
-            )
-            for cid, partner in self.conn.execute(stmt):
-                self._partners[cid] = partner or NO_PARTNER
+        found = dialect.rows_by_keys(
+            self.conn, t.customers, self.tenant_id, ("id",), [(a,) for a in wanted],
+            ("id", "partner_id"),
+        )  # fmt: skip
+        for row in found:
+            self._partners[row["id"]] = row["partner_id"] or NO_PARTNER
         return self._partners
 
     def call_sums(self, rows: Iterable[Row], sign: int = 1) -> tuple[Sums, Sums]:
