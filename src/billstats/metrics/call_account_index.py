@@ -13,7 +13,8 @@ Exactness: a foreign amount converts to ``cost * rate / 10**12`` reporting micro
 (:mod:`billstats.metrics.fx`).  Each row keeps the whole micros (``cost`` itself for the
 reporting currency, the floor of the conversion otherwise) and, apart, the remainder in
 ``10**-12`` micros, so a range's exact total is ``micros + Fraction(remainder, 10**12)``: the
-same number as adding each conversion, and the caller rounds it once.
+same number as adding each conversion (:class:`Totals` gives it as an integer in ``10**-12``
+micros), and the caller rounds it once.
 
 A (currency, day) without a usable rate is not an error when the index is built (no question
 may need that day); it is remembered, and a question whose days and accounts include it raises
@@ -27,7 +28,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
 
 from sqlalchemy import Connection, select
 
@@ -46,13 +46,14 @@ def _column(values: list[int]) -> array[int] | list[int]:
 
 @dataclass(frozen=True)
 class Totals:
-    """An account's calls over some days: how many, billed seconds, exact reporting micros."""
+    """An account's calls over some days: how many, billed seconds, and the exact cost in
+    ``1/RATE_SCALE`` reporting micros (an integer: ``cost / RATE_SCALE`` micros)."""
 
     account_id: str
     part: int  # which of the asked ranges
     calls: int
     billed_seconds: int
-    cost: Fraction
+    cost: int
 
 
 class CallAccountIndex:
@@ -106,14 +107,12 @@ class CallAccountIndex:
                     break
                 end = bisect_left(days, edges[k + 1], at, hi)
                 if end > at:
-                    cost = micros[end] - micros[at]
-                    part = rest[end] - rest[at]
                     yield Totals(
                         account,
                         k,
                         calls[end] - calls[at],
                         seconds[end] - seconds[at],
-                        Fraction(cost) + Fraction(part, RATE_SCALE) if part else Fraction(cost),
+                        (micros[end] - micros[at]) * RATE_SCALE + rest[end] - rest[at],
                     )
                 at = end
 

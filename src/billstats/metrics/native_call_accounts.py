@@ -37,8 +37,10 @@ from billstats.db import tables as t
 from billstats.metrics import call_account_index
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.call_account_index import Totals
+from billstats.metrics.fx import RATE_SCALE
 from billstats.metrics.native_support import Buckets, Money, covering
 from billstats.metrics.partner_queries import account_ids, day_number
+from billstats.metrics.pricing import round_minor_scaled
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.rollup_days import split
 from billstats.metrics.tally import Tally
@@ -200,7 +202,8 @@ class _Cells:
         self.calls: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
         self.seconds: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
         self.costs: list[dict[str, Tally]] = [defaultdict(Tally) for _ in buckets]
-        self.converted: list[dict[str, Fraction]] = [defaultdict(Fraction) for _ in buckets]
+        # exact cost already converted, in 1/RATE_SCALE reporting micros
+        self.converted: list[dict[str, int]] = [defaultdict(int) for _ in buckets]
         self.accounts: set[str] = set()
 
     def add_group(self, g: AccountGroup) -> None:
@@ -264,23 +267,27 @@ def _fill(ctx: Context, buckets: Sequence[Bucket], cells: _Cells) -> None:
 def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     cells = _Cells(buckets)
     _fill(ctx, buckets, cells)
-    costs, converted = cells.costs, cells.converted
+    costs, converted, currency = cells.costs, cells.converted, ctx.currency
     money = Money(ctx, [tally for part in costs for tally in part.values()])
+
+    def cost(k: int, account: str) -> int:
+        tally = costs[k].get(account)
+        if tally is None:
+            return 0
+        done = converted[k].get(account, 0)
+        if not tally.sums:  # converted whole days alone: rounded in integers
+            return round_minor_scaled(done, RATE_SCALE, currency)
+        return money.amount(tally, Fraction(done, RATE_SCALE))
+
     order = sorted(cells.accounts)
     rows: list[Row] = []
     for k in range(len(buckets)):
+        calls, seconds = cells.calls[k], cells.seconds[k]
         rows.append(
             {
-                "account_cost": {
-                    a: Fraction(money.amount(costs[k][a], converted[k].get(a, Fraction(0))))
-                    if a in costs[k]
-                    else Fraction(0)
-                    for a in order
-                },
-                "account_calls": {a: cells.calls[k].get(a, 0) for a in order},
-                "account_minutes": {
-                    a: Fraction(cells.seconds[k].get(a, 0) * MICROS, 60) for a in order
-                },
+                "account_cost": {a: cost(k, a) for a in order},
+                "account_calls": {a: calls.get(a, 0) for a in order},
+                "account_minutes": {a: Fraction(seconds.get(a, 0) * MICROS, 60) for a in order},
             }
         )
     return rows

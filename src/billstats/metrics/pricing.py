@@ -77,6 +77,17 @@ def round_minor(value: Fraction, currency: str) -> int:
     return steps * step
 
 
+def round_minor_scaled(value: int, scale: int, currency: str) -> int:
+    """``round_minor(Fraction(value, scale), currency)`` in integer arithmetic (``value`` is in
+    ``1/scale`` micros)."""
+    step: int = 10 ** max(0, 6 - minor_exponent(currency))
+    unit = step * scale
+    steps, rest = divmod(value, unit)
+    if 2 * rest > unit or (2 * rest == unit and steps % 2):
+        steps += 1
+    return steps * step
+
+
 def monthly_value(
     plan_amount: int,
     quantity: int,

@@ -101,11 +101,15 @@ def query(
     entries: list[dict[str, Any]] = [{"date": b.label} for b in buckets]
     summaries: dict[str, dict[str, Any]] = {}
     for metric in metrics:
-        for entry, row in zip(entries, _rows(metric, ctx, buckets), strict=True):
+        rows = _rows(metric, ctx, buckets)
+        for entry, row in zip(entries, rows, strict=True):
             for f in metric.fields:
                 entry[f.name] = render.value(f, row[f.name], currency)
         headline = metric.headline
-        current = _rows(metric, ctx, [whole])[0][headline.name]
+        # one bucket over the whole range (say a year's interval over 90 days) is the summary's
+        # current range itself: its row is not computed twice
+        same = len(buckets) == 1 and buckets[0] == whole
+        current = (rows if same else _rows(metric, ctx, [whole]))[0][headline.name]
         previous = _rows(metric, ctx, [before])[0][headline.name]
         summaries[metric.name] = render.summary(headline, current, previous, currency)
 
