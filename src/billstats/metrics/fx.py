@@ -19,7 +19,7 @@ from billstats.db import tables as t
 from billstats.errors import BillstatsError
 from billstats.ingest.schemas.usage import RATE_DIGITS
 
-RATE_SCALE = 10**RATE_DIGITS
+RATE_SCALE: int = 10**RATE_DIGITS
 MAX_RATE_AGE_DAYS = 7
 
 
@@ -65,10 +65,14 @@ class Converter:
         return micros * self.rate(currency, day) if micros else Fraction(0)
 
     def total(self, amounts: Iterable[tuple[str, date, int]]) -> Fraction:
-        """The exact sum of many (currency, day, micros) amounts in the reporting currency.
+        """The exact sum of many (currency, day, micros) amounts in the reporting currency."""
+        return Fraction(self.total_scaled(amounts), RATE_SCALE)
 
-        (Summed in integers: amounts in the reporting currency as they are, the others times
-        their scaled rate, divided once at the end; the same number as adding each conversion.)
+    def total_scaled(self, amounts: Iterable[tuple[str, date, int]]) -> int:
+        """:meth:`total` times ``RATE_SCALE``, an integer.
+
+        (Amounts in the reporting currency as they are, the others times their scaled rate: the
+        same number as adding each conversion.)
         """
         whole = scaled = 0
         reporting = self.reporting
@@ -79,7 +83,7 @@ class Converter:
                 whole += micros
             else:
                 scaled += micros * self.scaled(currency, day)
-        return Fraction(whole) + Fraction(scaled, RATE_SCALE) if scaled else Fraction(whole)
+        return whole * RATE_SCALE + scaled
 
 
 def load_converter(

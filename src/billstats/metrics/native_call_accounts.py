@@ -268,7 +268,7 @@ def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     cells = _Cells(buckets)
     _fill(ctx, buckets, cells)
     costs, converted, currency = cells.costs, cells.converted, ctx.currency
-    money = Money(ctx, [tally for part in costs for tally in part.values()])
+    money = Money(ctx)
 
     def cost(k: int, account: str) -> int:
         tally = costs[k].get(account)
@@ -277,7 +277,7 @@ def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
         done = converted[k].get(account, 0)
         if not tally.sums:  # converted whole days alone: rounded in integers
             return round_minor_scaled(done, RATE_SCALE, currency)
-        return money.amount(tally, Fraction(done, RATE_SCALE))
+        return money.amount(tally, done)
 
     order = sorted(cells.accounts)
     rows: list[Row] = []

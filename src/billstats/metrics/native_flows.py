@@ -78,7 +78,7 @@ def flows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, list[BucketFl
         tallies = (f.onetime, f.recurring, f.fees, f.affiliate_sales, f.commissions, f.refunds)
         parts = [split(tally, where) for tally in tallies]
         per_bucket = [BucketFlows(*(p[i] for p in parts)) for i in range(len(buckets))]
-        ctx.cache[key] = (Money(ctx, tallies), per_bucket)
+        ctx.cache[key] = (Money(ctx), per_bucket)
     result: tuple[Money, list[BucketFlows]] = ctx.cache[key]
     return result
 

@@ -131,8 +131,7 @@ def _load(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceBucket
         result = InvoiceBuckets(
             found["issued"], found["paid"], found["overdue"], found["open"], found["past_due"]
         )
-        every = [tally for group in vars(result).values() for tally in group]
-        return Money(ctx, every), result
+        return Money(ctx), result
     return _load_rows(ctx, buckets)
 
 
@@ -178,8 +177,7 @@ def _load_rows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceB
         outstanding.tallies(ends, ctx),
         past_due.tallies(ends, ctx),
     )
-    every = [tally for group in vars(result).values() for tally in group]
-    return Money(ctx, every), result
+    return Money(ctx), result
 
 
 def _invoices(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:

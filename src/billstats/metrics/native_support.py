@@ -15,18 +15,18 @@ the span a list of buckets covers, and tallies split into buckets and turned int
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
-from fractions import Fraction
 
+from billstats.metrics import derived, shared_rates
 from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import Span
-from billstats.metrics.fx import Converter
+from billstats.metrics.fx import RATE_SCALE, Converter
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.mrr_timeline import Scope, Segment
-from billstats.metrics.pricing import round_minor
+from billstats.metrics.pricing import round_minor_scaled
 from billstats.metrics.registry import Bucket, Context
-from billstats.metrics.tally import Entry, Tally, converter_for
+from billstats.metrics.tally import Tally
 
 
 class RecordScope(Attribution):
@@ -111,28 +111,39 @@ def split(tally: Tally, where: Buckets) -> list[Tally]:
 
 
 class Money:
-    """Amounts and counts of tallies in the query's currency (see the module docstring)."""
+    """Amounts and counts of tallies in the query's currency (see the module docstring).
 
-    def __init__(self, ctx: Context, tallies: Iterable[Tally]) -> None:
+    Without a currency filter the tenant's rates come from the per-revision cache
+    (:mod:`billstats.metrics.shared_rates`): the same conversions as loading only the days the
+    tallies need.  Amounts are summed and rounded in integers (``RATE_SCALE`` parts of a micro),
+    and each tally's amount is worked out once per request."""
+
+    def __init__(self, ctx: Context) -> None:
         self.currency = ctx.currency
         self.only = ctx.filters.currency
         self.converter: Converter | None = None
         if self.only is None:
-            entries = [e for tally in tallies for e in tally.entries()]
-            self.converter = converter_for(ctx.conn, ctx.tenant_id, ctx.currency, entries)
+            snap = derived.snapshot(ctx.conn, ctx.tenant_id)
+            self.converter = shared_rates.converter(ctx.conn, snap, ctx.currency)
+        self._amounts: dict[int, tuple[Tally, int]] = {}
 
-    def _entries(self, tally: Tally) -> list[Entry]:
-        return [e for e in tally.entries() if self.only is None or e[0] == self.only]
-
-    def exact(self, entries: Iterable[Entry]) -> Fraction:
+    def scaled(self, tally: Tally) -> int:
+        """The tally's exact total in ``1/RATE_SCALE`` micros of the query's currency."""
         if self.converter is not None:
-            return self.converter.total(entries)
-        return Fraction(sum(micros for currency, _, micros in entries if currency == self.only))
+            return self.converter.total_scaled(tally.entries())
+        only = self.only
+        return RATE_SCALE * sum(m for (currency, _), m in tally.sums.items() if currency == only)
 
-    def amount(self, tally: Tally, converted: Fraction = Fraction(0)) -> int:
-        """The tally's total (plus exact micros ``converted`` already), rounded once to the
-        currency's minor unit (micros)."""
-        return round_minor(self.exact(self._entries(tally)) + converted, self.currency)
+    def amount(self, tally: Tally, converted: int = 0) -> int:
+        """The tally's total (plus ``converted``: exact ``1/RATE_SCALE`` micros already in the
+        query's currency), rounded once to the currency's minor unit (micros)."""
+        if converted:
+            return round_minor_scaled(self.scaled(tally) + converted, RATE_SCALE, self.currency)
+        found = self._amounts.get(id(tally))
+        if found is None:
+            rounded = round_minor_scaled(self.scaled(tally), RATE_SCALE, self.currency)
+            found = self._amounts[id(tally)] = (tally, rounded)  # the tally kept: ids not reused
+        return found[1]
 
     def count(self, tally: Tally) -> int:
         if self.only is None:
