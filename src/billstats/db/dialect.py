@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
+    case,
     event,
     func,
     select,
@@ -69,7 +70,7 @@ def configure_engine(engine: Engine, *, sqlite_synchronous: str = "NORMAL") -> N
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.execute("PRAGMA temp_store=MEMORY")
-        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute(f"PRAGMA cache_size=-{__import__('os').environ.get('XCACHE', '65536')}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -498,12 +499,17 @@ def update_rows(
 
 
 def add_to_rows(
-    conn: Connection, table: Table, key_cols: Sequence[str], rows: Sequence[Row]
+    conn: Connection,
+    table: Table,
+    key_cols: Sequence[str],
+    rows: Sequence[Row],
+    latest: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """INSERT ``rows`` (key columns and value columns); a row whose key exists adds its values
-    to the stored ones instead.  Returns the values stored now, a tuple per row.  Keys must be
-    unique within ``rows``; a sum past the column's range raises on PostgreSQL (SQLite stores
-    a float: the caller checks the values returned)."""
+    to the stored ones instead, except the ``latest`` columns, which keep the later (greater)
+    of the two.  Returns the values stored now, a tuple per row.  Keys must be unique within
+    ``rows``; a sum past the column's range raises on PostgreSQL (SQLite stores a float: the
+    caller checks the values returned)."""
     if not rows:
         return []
     keys = ("tenant_id", *key_cols)
@@ -511,16 +517,28 @@ def add_to_rows(
     found = _pg_document(conn, table, rows)
     if found is None:
         stmt = insert(conn, table)
+        new = stmt.excluded
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys),
-            set_={v: table.c[v] + stmt.excluded[v] for v in value_cols},
+            set_={
+                v: case((new[v] > table.c[v], new[v]), else_=table.c[v])
+                if v in latest
+                else table.c[v] + new[v]
+                for v in value_cols
+            },
         ).returning(*(table.c[v] for v in value_cols))
         return [tuple(r) for r in conn.execute(stmt, list(rows)).all()]
     enc, doc = found
 
     def build() -> str:
         name = f'"{table.name}"'
-        sets = ", ".join(f'"{v}" = {name}."{v}" + excluded."{v}"' for v in value_cols)
+        sets = ", ".join(
+            f'"{v}" = CASE WHEN excluded."{v}" > {name}."{v}" THEN excluded."{v}" '
+            f'ELSE {name}."{v}" END'
+            if v in latest
+            else f'"{v}" = {name}."{v}" + excluded."{v}"'
+            for v in value_cols
+        )
         back = ", ".join(f'{name}."{v}"' for v in value_cols)
         conflict = ", ".join(f'"{c}"' for c in keys)
         return (
@@ -529,7 +547,7 @@ def add_to_rows(
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets} RETURNING {back}"
         )
 
-    sql = _pg_statement(enc, "add", tuple(key_cols), build)
+    sql = _pg_statement(enc, "add", (*key_cols, "", *latest), build)
     return [tuple(r) for r in conn.exec_driver_sql(sql, (doc,)).all()]
 
 

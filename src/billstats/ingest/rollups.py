@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, case, delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from billstats.db import dialect
 from billstats.db import tables as t
@@ -238,7 +238,6 @@ class Rollups:
                 found[0] += r["amount"]
                 found[1] += 1
                 found[2] = max(found[2], r["created_at"])
-        w = t.wallet_totals
         rows_out = [
             {
                 "tenant_id": self.tenant_id,
@@ -249,17 +248,9 @@ class Rollups:
             }
             for k, (a, n, at) in sorted(sums.items())
         ]
-        stmt = dialect.insert(self.conn, w)
-        later = stmt.excluded.last_at > w.c.last_at
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "wallet_id"],
-            set_={
-                "amount": w.c.amount + stmt.excluded.amount,
-                "transactions": w.c.transactions + stmt.excluded.transactions,
-                "last_at": case((later, stmt.excluded.last_at), else_=w.c.last_at),
-            },
+        dialect.add_to_rows(
+            self.conn, t.wallet_totals, ("wallet_id",), rows_out, latest=("last_at",)
         )
-        self.conn.execute(stmt, rows_out)
 
     def recompute_wallets(self, wallets: set[str]) -> None:
         x, w = t.wallet_transactions, t.wallet_totals
@@ -287,8 +278,7 @@ class Rollups:
                 }
                 for wid, amount, n, last in self.conn.execute(stmt)
             ]
-            if found:
-                self.conn.execute(w.insert(), found)
+            dialect.insert_rows(self.conn, w, found)
 
 
 _APPENDED = {
