@@ -46,6 +46,12 @@ Row = dict[str, Any]
 _SQLITE_WRITE_LOCK = threading.RLock()
 
 
+# Each SQLite connection keeps its own page cache (pages beyond it are read again from the
+# operating system's cache).  16 MiB: at scale 100 with 16 concurrent clients, 64 MiB caches took
+# the server from 900 MiB to 1.4 GiB; at 16 MiB it stayed under 1 GB (2026-12-07).
+SQLITE_CACHE_KIB = 16 * 1024
+
+
 def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
 
@@ -70,7 +76,7 @@ def configure_engine(engine: Engine, *, sqlite_synchronous: str = "NORMAL") -> N
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.execute("PRAGMA temp_store=MEMORY")
-        cur.execute(f"PRAGMA cache_size=-{__import__('os').environ.get('XCACHE', '65536')}")
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -22,9 +22,8 @@ def make_engine(settings: Settings) -> Engine:
             pool_size=8,
             max_overflow=16,
             # Last in, first out: the few connections in use stay warm and the others idle.
-            # Each SQLite connection has its own page cache (up to 64 MiB, dialect.py); handed
-            # out in turn, all eight fill theirs on a large database (half a GiB of RSS at
-            # scale 100).
+            # Each SQLite connection has its own page cache (up to 16 MiB, dialect.py); handed
+            # out in turn, all eight would fill theirs on a large database.
             pool_use_lifo=True,
         )
     else:
