@@ -36,14 +36,6 @@ from billstats.metrics import derived, shared_rates
 from billstats.metrics.fx import RATE_SCALE, Converter, MissingRate
 
 
-def _column(values: list[int]) -> array[int] | list[int]:
-    """64-bit integers where they fit (8 bytes each), Python integers where a total does not."""
-    try:
-        return array("q", values)
-    except OverflowError:
-        return values
-
-
 @dataclass(frozen=True)
 class Totals:
     """An account's calls over some days: how many, billed seconds, and the exact cost in
@@ -64,16 +56,16 @@ class CallAccountIndex:
         reporting: str,
         accounts: list[str],
         offsets: list[int],
-        days: list[int],
-        running: tuple[list[int], list[int], list[int], list[int]],
+        days: array[int],
+        running: tuple[array[int] | list[int], ...],
         missing: list[tuple[int, str, str]],
     ) -> None:
         self.reporting = reporting
         self.accounts = accounts
         self._offsets = offsets  # rows of accounts[j]: offsets[j] .. offsets[j + 1] - 1
-        self._days = array("l", days)  # each row's local day (ordinal), ascending per account
+        self._days = days  # each row's local day (ordinal), ascending per account
         # totals of the rows before row i: calls, billed seconds, whole micros, remainders
-        self._calls, self._seconds, self._micros, self._rest = (_column(c) for c in running)
+        self._calls, self._seconds, self._micros, self._rest = running
         self._missing = missing  # (day ordinal, currency, account) without a rate, by day
 
     @property
@@ -139,42 +131,59 @@ def build(conn: Connection, snap: derived.Snapshot, reporting: str) -> CallAccou
     return from_rows(converter, conn.execute(stmt))
 
 
+class _Running:
+    """A column of running totals: 64-bit integers in an array while they fit (8 bytes each,
+    no transient list of Python integers while the index is built), Python integers after."""
+
+    def __init__(self) -> None:
+        self.values: array[int] | list[int] = array("q", [0])
+
+    def append(self, value: int) -> None:
+        try:
+            self.values.append(value)
+        except OverflowError:
+            self.values = [*self.values, value]
+
+
 def from_rows(converter: Converter, rows: Iterable[Row]) -> CallAccountIndex:
     """The index of roll-up ``rows`` ordered by account, then day."""
     reporting = converter.reporting
     accounts: list[str] = []
     offsets: list[int] = []
-    days: list[int] = []
-    calls, seconds, micros, rest = [0], [0], [0], [0]
+    days: array[int] = array("l")
+    columns = (_Running(), _Running(), _Running(), _Running())
+    calls = seconds = micros = rest = 0  # totals so far
     missing: list[tuple[int, str, str]] = []
     current: str | None = None
     for account, day, currency, n, billed, cost in rows:
         ordinal = day.toordinal()
         if account != current or ordinal != days[-1]:
+            if days:  # the totals after the row before
+                for column, total in zip(columns, (calls, seconds, micros, rest), strict=True):
+                    column.append(total)
             if account != current:
                 current = account
                 accounts.append(account)
                 offsets.append(len(days))
             days.append(ordinal)
-            calls.append(calls[-1])
-            seconds.append(seconds[-1])
-            micros.append(micros[-1])
-            rest.append(rest[-1])
-        calls[-1] += n
-        seconds[-1] += billed
+        calls += n
+        seconds += billed
         if currency == reporting or not cost:
-            micros[-1] += cost
+            micros += cost
             continue
         try:
             whole, part = divmod(cost * converter.scaled(currency, day), RATE_SCALE)
         except MissingRate:
             missing.append((ordinal, currency, account))
             continue
-        micros[-1] += whole
-        rest[-1] += part
+        micros += whole
+        rest += part
+    if days:
+        for column, total in zip(columns, (calls, seconds, micros, rest), strict=True):
+            column.append(total)
     offsets.append(len(days))
     missing.sort()
-    running = (calls, seconds, micros, rest)
+    running = tuple(c.values for c in columns)
     return CallAccountIndex(reporting, accounts, offsets, days, running, missing)
 
 
