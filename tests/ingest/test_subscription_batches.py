@@ -64,9 +64,9 @@ def history(rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
         }
         if rng.random() < 0.3:
             first["effective_at"] = (started + timedelta(days=rng.randrange(-5, 5))).isoformat()
-        payloads = [first]
+        payloads: list[dict[str, Any]] = [first]
         for _ in range(rng.randrange(6)):
-            change = rng.choice(
+            change: dict[str, Any] = rng.choice(
                 [
                     {**first},  # the undated first payload again, or a return to it
                     {**payloads[-1]},  # the state in effect again
