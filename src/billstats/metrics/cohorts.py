@@ -28,10 +28,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from billstats.db import tables as t
+from billstats.metrics import derived, shared_rates
 from billstats.metrics.calendar import local_date, month_index, month_start
 from billstats.metrics.cohort_index import CohortIndex, cohort_index
 from billstats.metrics.mrr import MrrHistory
-from billstats.metrics.tally import Tally, converter_for
+from billstats.metrics.tally import Tally
 
 SUCCEEDED = "succeeded"
 
@@ -144,8 +145,7 @@ def cohort_table(
     else:
         cohorts = _from_payments(conn, tenant_id, tz, lo, hi, until, scope)
     currency = scope.currency or reporting
-    entries = [e for c in cohorts for p in c.periods for e in p.revenue.entries()]
-    converter = converter_for(conn, tenant_id, currency, entries)
+    converter = shared_rates.converter(conn, derived.snapshot(conn, tenant_id), currency)
     revenue = {
         (c.month, p.index): converter.total(p.revenue.entries())
         for c in cohorts

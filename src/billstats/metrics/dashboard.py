@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from itertools import chain
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -22,14 +21,14 @@ from sqlalchemy import Connection, select
 from billstats.db import tables as t
 from billstats.errors import NotFound
 from billstats.ingest.schemas.common import ID_PATTERN
-from billstats.metrics import derived, rollup_flows
+from billstats.metrics import derived, rollup_flows, shared_rates
 from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.dashboard_shared import invoice_figures_fast, payers
 from billstats.metrics.invoices import invoice_figures
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.sales import Sales, refunds, sales
-from billstats.metrics.tally import Tally, converter_for, rounded
+from billstats.metrics.tally import Tally, rounded
 from billstats.money import MICROS
 from billstats.tenants.schemas import Tenant
 
@@ -129,21 +128,7 @@ def dashboard(
     for currency, micros in history.mrr_at(close).items():
         mrr.add(currency, local_date(close, tz), micros)
 
-    tallies = [
-        paid.onetime,
-        paid.recurring,
-        paid.fees,
-        paid.affiliate_sales,
-        paid.commissions,
-        refunded,
-        cancelled,
-        mrr,
-        invoices.rebills,
-        invoices.missed,
-    ]
-    converter = converter_for(
-        conn, tenant.id, tenant.currency, chain.from_iterable(x.entries() for x in tallies)
-    )
+    converter = shared_rates.converter(conn, derived.snapshot(conn, tenant.id), tenant.currency)
 
     def amount(tally: Tally) -> int:
         return rounded(converter, tally.entries())

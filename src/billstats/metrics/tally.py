@@ -12,9 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection
-
-from billstats.metrics.fx import Converter, load_converter
+from billstats.metrics.fx import Converter
 from billstats.metrics.pricing import round_minor
 
 Entry = tuple[str, date, int]  # (currency, day, micros)
@@ -37,17 +35,6 @@ class Tally:
     def entries(self) -> Iterator[Entry]:
         for (currency, day), micros in self.sums.items():
             yield currency, day, micros
-
-
-def converter_for(
-    conn: Connection, tenant_id: int, reporting: str, entries: Iterable[Entry]
-) -> Converter:
-    """One converter holding every rate ``entries`` need (one query)."""
-    foreign = [(c, d) for c, d, _ in entries if c != reporting]
-    if not foreign:
-        return Converter(reporting, {})
-    days = [d for _, d in foreign]
-    return load_converter(conn, tenant_id, reporting, {c for c, _ in foreign}, min(days), max(days))
 
 
 def rounded(converter: Converter, entries: Iterable[Entry]) -> int:
