@@ -21,10 +21,12 @@ payment before ``until`` is its first payment at all, when there is one before `
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -36,61 +38,102 @@ from billstats.metrics.calendar import LocalDays, local_date, month_index
 SUCCEEDED = "succeeded"
 _TICK = timedelta(microseconds=1)
 
-Payment = tuple[datetime, str, date, int]  # instant, currency, local day, micros
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass
+def _micros(at: datetime) -> int:
+    """An instant as whole microseconds since the epoch (instants are kept as 64-bit integers:
+    an eighth of the memory of datetime objects)."""
+    return (at - _EPOCH) // _TICK
+
+
 class MonthFacts:
-    """The payments of one cohort's customers in one month."""
+    """The payments of one cohort's customers in one month, in 64-bit arrays."""
 
-    firsts: list[datetime] = field(default_factory=list)  # per customer, sorted
-    sums: dict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
-    payments: list[Payment] = field(default_factory=list)  # sorted by instant
+    def __init__(self) -> None:
+        self.firsts = array("q")  # per customer, its first instant in the month, sorted
+        self.sums: dict[tuple[str, date], int] = defaultdict(int)
+        # the payments by instant: instant, currency (index into ``currencies``), day, micros
+        self.instants = array("q")
+        self.currencies: list[str] = []
+        self._currency = array("H")
+        self._days = array("l")
+        self._micros = array("q")
+
+    def add(self, at: int, currency: str, day: date, micros: int) -> None:
+        if currency not in self.currencies:
+            self.currencies.append(currency)
+        self.sums[(currency, day)] += micros
+        self.instants.append(at)
+        self._currency.append(self.currencies.index(currency))
+        self._days.append(day.toordinal())
+        self._micros.append(micros)
+
+    @property
+    def count(self) -> int:
+        return len(self.instants)
+
+    @property
+    def nbytes(self) -> int:
+        return 8 * len(self.firsts) + 22 * len(self.instants) + 150 * len(self.sums) + 400
 
     def retained(self, until: datetime) -> int:
-        return bisect_left(self.firsts, until)
+        return bisect_left(self.firsts, _micros(until))
 
     def revenue(self, until: datetime) -> list[tuple[str, date, int]]:
         """(currency, day, micros) of the payments before ``until`` (``sums`` holds them all)."""
-        cut = bisect_left(self.payments, (until,))
-        return [(c, d, m) for _, c, d, m in self.payments[:cut]]
+        cut = bisect_left(self.instants, _micros(until))
+        names, days, micros = self.currencies, self._days, self._micros
+        return [
+            (names[c], date.fromordinal(days[i]), micros[i])
+            for i, c in enumerate(self._currency[:cut])
+        ]
 
 
 @dataclass
 class CohortIndex:
-    firsts: dict[int, list[datetime]]  # cohort month -> its customers' first instants, sorted
+    firsts: dict[int, array[int]]  # cohort month -> its customers' first instants, sorted
     months: dict[tuple[int, int], MonthFacts]  # (cohort month, month) -> facts
     tz: ZoneInfo
 
     def size(self, cohort: int, until: datetime) -> int:
-        return bisect_left(self.firsts.get(cohort, []), until)
+        found = self.firsts.get(cohort)
+        return 0 if found is None else bisect_left(found, _micros(until))
 
     def last_month(self, until: datetime) -> int:
         """The month of the last instant before ``until``: earlier months are whole."""
         return month_index(local_date(until - _TICK, self.tz))
 
+    @property
+    def nbytes(self) -> int:
+        firsts = sum(8 * len(f) + 100 for f in self.firsts.values())
+        return firsts + sum(f.nbytes for f in self.months.values()) + 1024
 
-def build(rows: list[tuple[str, str, int, datetime]], tz: ZoneInfo) -> CohortIndex:
-    """``rows``: (customer, currency, micros, instant) of the payments in scope."""
-    rows.sort(key=lambda r: (r[3], r[0]))
+
+def build(rows: Iterable[tuple[str, str, int, datetime]], tz: ZoneInfo) -> CohortIndex:
+    """``rows``: (customer, currency, micros, instant) of the payments in scope, sorted by
+    instant, then customer."""
     days = LocalDays(tz)
-    first_month: dict[str, int] = {}
-    firsts: dict[int, list[datetime]] = defaultdict(list)
+    # per customer: its cohort month and the month of its latest payment so far (in instant
+    # order a customer's months never go back, so a new month is a first payment in it)
+    months_of: dict[str, tuple[int, int]] = {}
+    firsts: dict[int, array[int]] = defaultdict(lambda: array("q"))
     months: dict[tuple[int, int], MonthFacts] = defaultdict(MonthFacts)
-    seen: set[tuple[str, int]] = set()
     for customer, currency, micros, at in rows:
         day = days(at)
         m = month_index(day)
-        m0 = first_month.get(customer)
-        if m0 is None:  # in instant order: the customer's first payment
-            m0 = first_month[customer] = m
-            firsts[m].append(at)
+        us = _micros(at)
+        known = months_of.get(customer)
+        if known is None:  # the customer's first payment
+            firsts[m].append(us)
+            m0 = m
+        else:
+            m0 = known[0]
         facts = months[(m0, m)]
-        if (customer, m) not in seen:
-            seen.add((customer, m))
-            facts.firsts.append(at)
-        facts.sums[(currency, day)] += micros
-        facts.payments.append((at, currency, day, micros))
+        if known is None or known[1] != m:
+            months_of[customer] = (m0, m)
+            facts.firsts.append(us)
+        facts.add(us, currency, day, micros)
     return CohortIndex(dict(firsts), dict(months), tz)
 
 
@@ -110,7 +153,9 @@ def cohort_index(
         )
         if currency is not None:
             stmt = stmt.where(p.c.currency == currency)
-        rows = [tuple(r) for r in conn.execute(stmt)]
-        return build(rows, tz), 400 * len(rows) + 1024
+        # streamed in instant order (the (tenant, created_at) index): no list of every payment
+        stmt = stmt.order_by(p.c.created_at, p.c.customer_id)
+        index = build(conn.execute(stmt), tz)
+        return index, index.nbytes
 
     return derived.from_database(conn, snap, ("cohort_index", str(tz), livemode, currency), make)

@@ -176,7 +176,7 @@ def _from_index(index: CohortIndex, lo: int, hi: int, until: datetime) -> list[C
                 continue
             period.retained = facts.retained(until)
             if m < last:  # a whole month: its sums as they are (a copy: the index is shared)
-                period.revenue = Tally(len(facts.payments), dict(facts.sums))
+                period.revenue = Tally(facts.count, dict(facts.sums))
                 continue
             for currency, day, micros in facts.revenue(until):
                 period.revenue.add(currency, day, micros)
