@@ -39,7 +39,7 @@ from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.call_account_index import Totals
 from billstats.metrics.fx import RATE_SCALE
 from billstats.metrics.native_support import Buckets, Money, covering
-from billstats.metrics.partner_queries import account_ids, day_number
+from billstats.metrics.partner_queries import account_ids, calling_accounts, day_number
 from billstats.metrics.pricing import round_minor_scaled
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.rollup_days import split
@@ -83,7 +83,7 @@ def account_groups(
         )
         .where(
             c.c.tenant_id == tenant_id,
-            c.c.account_id.in_(account_ids(tenant_id, partner_id)),
+            c.c.account_id.in_(calling_accounts(tenant_id, partner_id, days[0], days[-1])),
             c.c.started_at >= bounds[0],
             c.c.started_at < end,
         )

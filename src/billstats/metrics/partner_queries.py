@@ -51,6 +51,22 @@ def account_ids(tenant_id: int, partner_id: str | None) -> Select[tuple[str]]:
     return stmt
 
 
+def calling_accounts(
+    tenant_id: int, partner_id: str | None, first: date, last: date
+) -> Select[tuple[str]]:
+    """The accounts of :func:`account_ids` that have a call started on a local day
+    ``first``..``last``, from the ``call_account_days`` roll-up (kept in each write's
+    transaction): reading raw call records of those days then probes the (tenant, account,
+    started_at) index for those accounts only, not for every customer of the tenant."""
+    d = t.call_account_days
+    stmt = select(d.c.account_id).where(
+        d.c.tenant_id == tenant_id, d.c.day >= first, d.c.day <= last
+    )
+    if partner_id is not None:
+        stmt = stmt.where(d.c.account_id.in_(account_ids(tenant_id, partner_id)))
+    return stmt
+
+
 def accounts(conn: Connection, tenant_id: int, partner_id: str) -> list[dict[str, Any]]:
     """The partner's accounts, oldest first (ties by id)."""
     stmt = (
@@ -188,8 +204,8 @@ def call_groups(
         .where(
             _calls.c.tenant_id == tenant_id,
             # IN (not a join): both databases then walk the (tenant, account, started_at) index
-            # once per account, over the window only.
-            _calls.c.account_id.in_(account_ids(tenant_id, partner_id)),
+            # once per account with a call on those days, over the window only.
+            _calls.c.account_id.in_(calling_accounts(tenant_id, partner_id, days[0], days[-1])),
             _calls.c.started_at >= bounds[0],
             _calls.c.started_at < end,
         )
