@@ -288,3 +288,17 @@ def test_unknown_partner(engine: Engine) -> None:
         _report(
             engine, tenant, date(2026, 5, 1), date(2026, 5, 1), datetime(2026, 5, 2, tzinfo=UTC)
         )
+
+
+def test_accounts_are_read_again_after_a_write(engine: Engine, http: httpx.Client) -> None:
+    # The partner's accounts are kept per data revision: a new or changed account shows at once,
+    # and another partner's accounts (same ids elsewhere) never do.
+    tenant = make_tenant(engine)
+    _load(http, tenant, [_partner(), _partner("q"), _account("a", "INR"), _account("z", None, "q")])
+    window = (date(2026, 5, 1), date(2026, 5, 1), datetime(2026, 5, 2, tzinfo=UTC))
+    assert [a.id for a in _report(engine, tenant, *window).accounts] == ["a"]
+    renamed = {**_account("a", "INR")[1], "name": "renamed"}
+    _load(http, tenant, [_account("b", "INR"), ("customers", renamed)])
+    after = _report(engine, tenant, *window).accounts
+    assert [(a.id, a.name) for a in after] == [("a", "renamed"), ("b", "b")]
+    assert [a.id for a in _report(engine, tenant, *window, pid="q").accounts] == ["z"]
