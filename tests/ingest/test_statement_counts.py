@@ -264,6 +264,14 @@ def test_a_1000_record_import_sends_a_bounded_number_of_statements(
             third, kinds = _import(engine, tenant.id, changed)
             assert sum(v["updated"] for v in kinds.values()) == len(changed), name
         sent[name] = (first, again, third)
+    # Every customer moves to the other partner (or to none), taking its calls along.
+    moved = [
+        (kind, {**data, "partner_id": None if "partner_id" in data else "partner"})
+        for kind, data in customers()
+    ]
+    moving, kinds = _import(engine, tenant.id, moved)
+    assert kinds["customers"]["updated"] == N
+    sent["partner moves"] = (moving, 0, None)
     too_many = {
         name: counts for name, counts in sent.items() if max(c or 0 for c in counts) > BOUND
     }
@@ -279,8 +287,16 @@ def test_a_1000_record_import_sends_a_bounded_number_of_statements(
             .select_from(t.invoice_lines)
             .where(t.invoice_lines.c.tenant_id == tenant.id)
         ).scalar_one()
+        calls = dict(
+            conn.execute(
+                select(t.call_days.c.partner_id, func.sum(t.call_days.c.calls))
+                .where(t.call_days.c.tenant_id == tenant.id)
+                .group_by(t.call_days.c.partner_id)
+            ).all()
+        )
     assert versions == 2 * N  # each subscription: its first version and the change
     assert lines == 2 * N
+    assert calls == {"partner": N - len(range(0, N, 3)), "": len(range(0, N, 3))}
 
 
 @pytest.mark.parametrize("size", [1, 2_000])

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, func, select, true
 
 from billstats.db import tables as t
 from billstats.db.dialect import rows_by_keys
-from billstats.ingest.rollup_sql import Row, Sums, add_sums, chunks, replace_rows
+from billstats.ingest.rollup_sql import Row, Sums, add_sums, replace_rows
 from billstats.metrics.calendar import day_start
 
 if TYPE_CHECKING:
@@ -88,17 +88,15 @@ def subscriptions_written(
     moved = sorted(sid for sid, live in after.items() if sid in before and before[sid] != live)
     if not moved:
         return
-    u = t.usage_events
     out: Sums = defaultdict(lambda: [0, 0])
-    for part in chunks(moved):
-        stmt = select(u.c.subscription_id, u.c.metric_code, u.c.quantity, u.c.timestamp).where(
-            u.c.tenant_id == rollups.tenant_id, u.c.subscription_id.in_(part)
-        )
-        rows = [dict(r) for r in rollups.conn.execute(stmt).mappings()]
-        for sign, mode in ((-1, before), (1, after)):
-            for k, v in sums(rollups, rows, mode).items():
-                out[k][0] += sign * v[0]
-                out[k][1] += sign * v[1]
+    rows = rows_by_keys(
+        rollups.conn, t.usage_events, rollups.tenant_id, ("subscription_id",),
+        [(sid,) for sid in moved], ("subscription_id", "metric_code", "quantity", "timestamp"),
+    )  # fmt: skip
+    for sign, mode in ((-1, before), (1, after)):
+        for k, v in sums(rollups, rows, mode).items():
+            out[k][0] += sign * v[0]
+            out[k][1] += sign * v[1]
     add_sums(
         rollups.conn, t.usage_days, rollups.tenant_id, KEY, {k: v for k, v in out.items() if any(v)}
     )

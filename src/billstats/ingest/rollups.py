@@ -189,39 +189,36 @@ class Rollups:
                 yield dict(row)
 
     def _customers(self, old: Mapping[tuple[Any, ...], Row], new: Sequence[Row]) -> None:
-        """A customer moving to another partner takes its calls along."""
-        moved: list[tuple[str, str, str]] = []
+        """Customers moving to another partner take their calls along (all of them read with
+        one statement and moved with another)."""
+        moved: dict[str, tuple[str, str]] = {}
         for row in new:
             before = old.get((row["id"],))
             if before is None:
                 continue  # a new customer has no calls yet (calls name existing customers)
             was, now = before["partner_id"] or NO_PARTNER, row.get("partner_id") or NO_PARTNER
             if was != now:
-                moved.append((row["id"], was, now))
-        for account, was, now in sorted(moved):
-            calls = list(self._calls_of(account))
-            self._partners[account] = was
-            out, _ = self.call_sums(calls, sign=-1)
-            self._partners[account] = now
-            into, _ = self.call_sums(calls)
+                moved[row["id"]] = (was, now)
+        if moved:
+            calls = self._calls_of(sorted(moved))
             merged: Sums = defaultdict(lambda: [0, 0, 0])
-            for sums in (out, into):
-                for k, v in sums.items():
+            for side, sign in ((0, -1), (1, 1)):
+                self._partners.update({account: pair[side] for account, pair in moved.items()})
+                for k, v in self.call_sums(calls, sign)[0].items():
                     m = merged[k]
                     for i, x in enumerate(v):
                         m[i] += x
-            add_sums(self.conn, t.call_days, self.tenant_id, _CALL_KEY, dict(merged))
+            changed = {k: v for k, v in merged.items() if any(v)}
+            add_sums(self.conn, t.call_days, self.tenant_id, _CALL_KEY, changed)
         for row in new:
             self._partners.pop(row["id"], None)
 
-    def _calls_of(self, account: str) -> Iterable[Row]:
-        c = t.call_records
-        cols = [c.c[n] for n in ("account_id", "started_at", "direction", "product", "currency")]
-        stmt = select(*cols, c.c.answered, c.c.billed_seconds, c.c.cost).where(
-            c.c.tenant_id == self.tenant_id, c.c.account_id == account
-        )
-        for row in self.conn.execute(stmt).mappings():
-            yield dict(row)
+    def _calls_of(self, accounts: Sequence[str]) -> list[Row]:
+        cols = ("account_id", "started_at", "direction", "product", "currency")
+        return dialect.rows_by_keys(
+            self.conn, t.call_records, self.tenant_id, ("account_id",), [(a,) for a in accounts],
+            (*cols, "answered", "billed_seconds", "cost"),
+        )  # fmt: skip
 
     # -- wallets -------------------------------------------------------------------------------
 
