@@ -181,6 +181,17 @@ def test_rows_by_keys_finds_each_stored_key_once_and_only_in_the_tenant(
     assert sent[0] == (2 if engine.dialect.name == "postgresql" else 7)
 
 
+def test_a_key_longer_than_its_column_finds_nothing(engine: Engine, tenant: TenantCtx) -> None:
+    """Not the stored key it would be cut to (a cast to varchar(128)[] cuts, silently)."""
+    longest = "c" * 128
+    with write_transaction(engine) as conn:
+        dialect.insert_rows(conn, t.customers, [customer(tenant.id, 1, id=longest)])
+        keys = [(longest + "x",), ("c" * 300,)]
+        assert dialect.rows_by_keys(conn, t.customers, tenant.id, ("id",), keys) == []
+        found = dialect.rows_by_keys(conn, t.customers, tenant.id, ("id",), [(longest,)])
+    assert [r["id"] for r in found] == [longest]
+
+
 def test_rows_by_keys_returns_every_row_of_a_key_that_is_not_unique(
     engine: Engine, tenant: TenantCtx
 ) -> None:

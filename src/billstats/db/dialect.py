@@ -612,8 +612,13 @@ def rows_by_keys(
             stmt = select(*cols).where(table.c.tenant_id == tenant_id, cond)
             out += [dict(r) for r in conn.execute(stmt).mappings()]
         return out
+    # varchar without a length: a cast to varchar(n)[] would cut longer keys to n characters.
     arrays = [
-        bindparam(f"k{i}", [k[i] for k in wanted], type_=postgresql.ARRAY(col.type))
+        bindparam(
+            f"k{i}",
+            [k[i] for k in wanted],
+            type_=postgresql.ARRAY(String() if isinstance(col.type, String) else col.type),
+        )
         for i, col in enumerate(by)
     ]
     if len(by) == 1:
