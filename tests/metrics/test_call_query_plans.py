@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from billstats.config import Settings
 from billstats.db.dialect import read_transaction, write_transaction
@@ -21,6 +20,7 @@ from billstats.ingest.service import import_records
 from billstats.metrics.native_call_accounts import account_groups
 from billstats.metrics.partner_queries import call_groups
 from tests.conftest import make_tenant
+from tests.metrics.sqlite_plans import captured, query_plans
 
 DAY = date(2025, 1, 2)
 BOUNDS = [datetime(2025, 1, 2, tzinfo=UTC), datetime(2025, 1, 3, tzinfo=UTC)]
@@ -46,28 +46,11 @@ def test_raw_calls_are_read_for_the_days_calling_accounts(
     ]  # fmt: skip
     with write_transaction(engine) as conn:
         import_records(conn, tenant.id, [(n, r, None) for n, r in enumerate(records, 1)])
-    statements: list[tuple[str, Any]] = []
-
-    def capture(*args: Any) -> None:
-        statements.append((args[2], args[3]))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        with read_transaction(engine) as conn:
-            found = reader(conn, tenant.id, partner, [DAY], BOUNDS, NOW)
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
+    with captured(engine) as statements, read_transaction(engine) as conn:
+        found = reader(conn, tenant.id, partner, [DAY], BOUNDS, NOW)
     assert [(g.calls, g.cost) for g in found] == [(1, 500_000)]
-    raw = engine.raw_connection()
-    try:
-        plans = [
-            " | ".join(row[-1] for row in raw.cursor().execute(f"EXPLAIN QUERY PLAN {sql}", p))
-            for sql, p in statements
-            if re.search(r"FROM call_records\b", sql)
-        ]
-    finally:
-        raw.close()
-        engine.dispose()
+    plans = list(query_plans(engine, statements, r"FROM call_records\b").values())
+    engine.dispose()
     assert len(plans) == 1, plans
     assert "call_account_days" in plans[0], plans[0]
     assert re.search(r"call_records USING INDEX \S+ \(tenant_id=\? AND account_id=\?", plans[0])

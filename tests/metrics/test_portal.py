@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -11,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from billstats.config import Settings
 from billstats.db.dialect import read_transaction, write_transaction
@@ -30,6 +29,7 @@ from billstats.metrics.portal_billing import (
 )
 from billstats.tenants import repository as tenant_repo
 from tests.conftest import TenantCtx, make_tenant
+from tests.metrics.sqlite_plans import captured, query_plans
 
 UNIT = 1_000_000
 UTC_ZONE = ZoneInfo("UTC")
@@ -204,31 +204,13 @@ def test_a_customers_rows_are_found_by_the_customer_indexes(tmp_path: Path) -> N
     ]  # fmt: skip
     with write_transaction(engine) as conn:
         import_records(conn, tenant.id, [(n, r, None) for n, r in enumerate(records, 1)])
-    statements: list[tuple[str, Any]] = []
-
-    def capture(*args: Any) -> None:
-        statements.append((args[2], args[3]))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        with read_transaction(engine) as conn:
-            found = tenant_repo.get(conn, tenant.id)
-            assert found is not None
-            summary = summarize(conn, found, "c1", datetime(2025, 2, 1, tzinfo=UTC))
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
+    with captured(engine) as statements, read_transaction(engine) as conn:
+        found = tenant_repo.get(conn, tenant.id)
+        assert found is not None
+        summary = summarize(conn, found, "c1", datetime(2025, 2, 1, tzinfo=UTC))
     assert summary is not None
-    raw = engine.raw_connection()
-    try:
-        plans = {
-            sql: " | ".join(row[-1] for row in raw.cursor().execute(f"EXPLAIN QUERY PLAN {sql}", p))
-            for sql, p in statements
-            if sql.lstrip().upper().startswith("SELECT")
-            and re.search(r"FROM (invoices|wallets)\s", sql)
-        }
-    finally:
-        raw.close()
-        engine.dispose()
+    plans = query_plans(engine, statements, r"FROM (invoices|wallets)\s")
+    engine.dispose()
     assert len(plans) == 2, plans
     for sql, plan in plans.items():
         assert "customer_id" in plan and "ORDER BY" not in sql, (sql, plan)
