@@ -105,27 +105,18 @@ def account_groups_in(
     partner_id: str | None,
     span: Span,
     tz: ZoneInfo,
-    *,
-    only: str | None = None,
-    plain: str | None = None,
-    firsts: Sequence[date] = (),
+    only: str,
+    firsts: Sequence[date],
 ) -> list[AccountGroup]:
-    """Calls started in ``span`` grouped by account, local day and currency: whole local days
-    from the ``call_account_days`` roll-up, the pieces of days at the span's edges from the raw
-    rows (the same groups as :func:`account_groups` over the span's days).
-
-    ``only``: keep that currency's calls alone.  ``plain``: a currency whose amounts need no
-    day's rate (the reporting currency, or the one ``only`` keeps); with ``firsts`` (the first
-    days of consecutive buckets covering the span) its whole days are summed in the database
-    per account and bucket, each group dated on its bucket's first day (or the span's first
-    whole day, whichever is later), so a long range returns one row per account and bucket
-    instead of one per account and day."""
+    """The calls in currency ``only`` started in ``span``, grouped by account: whole local days
+    summed by the database from the ``call_account_days`` roll-up per account and bucket
+    (``firsts``: the first days of consecutive buckets covering the span; each group dated on
+    its bucket's first day, or the span's first whole day, whichever is later), the pieces of
+    days at the span's edges from the raw rows per account and local day."""
     parts = split(span, tz)
     out: list[AccountGroup] = []
     if parts.first is not None and parts.last is not None:
-        out += _whole_days(
-            conn, tenant_id, partner_id, parts.first, parts.last, only, plain, firsts
-        )
+        out += _whole_days(conn, tenant_id, partner_id, parts.first, parts.last, only, firsts)
     return out + edge_groups(conn, tenant_id, partner_id, parts.pieces, tz, only)
 
 
@@ -155,42 +146,31 @@ def _whole_days(
     partner_id: str | None,
     first: date,
     last: date,
-    only: str | None,
-    plain: str | None,
+    only: str,
     firsts: Sequence[date],
 ) -> list[AccountGroup]:
     d = t.call_account_days
-    where = [d.c.tenant_id == tenant_id, d.c.day >= first, d.c.day <= last]
+    where = [d.c.tenant_id == tenant_id, d.c.day >= first, d.c.day <= last, d.c.currency == only]
     if partner_id is not None:
         where.append(d.c.account_id.in_(account_ids(tenant_id, partner_id)))
-    if only is not None:
-        where.append(d.c.currency == only)
-    sums = (func.sum(d.c.calls), func.sum(d.c.billed_seconds), func.sum(d.c.cost))
-    out: list[AccountGroup] = []
-    if plain is not None and firsts:
-        # Boundaries inside [first, last]: bucket k holds the days in [starts[k], starts[k+1]).
-        starts = [first, *(f for f in firsts if first < f <= last)]
-        bucket = day_number(d.c.day, [*starts, last + timedelta(days=1)]).label("bucket")
-        stmt = (
-            select(d.c.account_id, bucket, *sums)
-            .where(*where, d.c.currency == plain)
-            .group_by(d.c.account_id, *([bucket] if len(starts) > 1 else []))
+    # Boundaries inside [first, last]: bucket k holds the days in [starts[k], starts[k+1]).
+    starts = [first, *(f for f in firsts if first < f <= last)]
+    bucket = day_number(d.c.day, [*starts, last + timedelta(days=1)]).label("bucket")
+    stmt = (
+        select(
+            d.c.account_id,
+            bucket,
+            func.sum(d.c.calls),
+            func.sum(d.c.billed_seconds),
+            func.sum(d.c.cost),
         )
-        out += [
-            AccountGroup(account, starts[int(k)], plain, int(n), int(b), int(c))
-            for account, k, n, b, c in conn.execute(stmt)
-        ]
-        where.append(d.c.currency != plain)
-    if only is not None and only == plain and firsts:
-        return out
-    daily = select(
-        d.c.account_id, d.c.day, d.c.currency, d.c.calls, d.c.billed_seconds, d.c.cost
-    ).where(*where)
-    out += [
-        AccountGroup(account, day, currency, int(n), int(b), int(c))
-        for account, day, currency, n, b, c in conn.execute(daily)
+        .where(*where)
+        .group_by(d.c.account_id, *([bucket] if len(starts) > 1 else []))
+    )
+    return [
+        AccountGroup(account, starts[int(k)], only, int(n), int(b), int(c))
+        for account, k, n, b, c in conn.execute(stmt)
     ]
-    return out
 
 
 class _Cells:
@@ -234,16 +214,9 @@ def _fill(ctx: Context, buckets: Sequence[Bucket], cells: _Cells) -> None:
     only, partner = ctx.filters.currency, ctx.filters.partner_id
     groups: list[AccountGroup]
     if only is not None:
-        groups = account_groups_in(
-            ctx.conn,
-            ctx.tenant_id,
-            partner,
-            span,
-            ctx.timezone,
-            only=only,
-            plain=only,
-            firsts=[b.first for b in buckets],
-        )
+        firsts = [b.first for b in buckets]
+        tz = ctx.timezone
+        groups = account_groups_in(ctx.conn, ctx.tenant_id, partner, span, tz, only, firsts)
     else:
         # Converted into the reporting currency: whole days from the per-revision index.
         parts = split(span, ctx.timezone)
