@@ -29,6 +29,7 @@ from billstats.metrics import (
     dashboard,
     dashboard_shared,
     invoices,
+    native_flows,
     native_invoices,
     native_usage,
     overview,
@@ -37,6 +38,8 @@ from billstats.metrics import (
     sales,
 )
 from billstats.metrics.calendar import Span
+from billstats.metrics.fx import MissingRate
+from billstats.metrics.native_support import Money
 from billstats.metrics.registry import Context, Filters, make_buckets
 from billstats.metrics.tally import Tally
 from billstats.tenants.schemas import Tenant
@@ -412,6 +415,40 @@ def _check_invoice_metric(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
                 assert [_same(x) for x in mine] == [_same(x) for x in theirs], (name, livemode)
 
 
+def _figures(ctx: Context, per_bucket: list[native_flows.BucketFlows]) -> list[Any]:
+    """Each bucket's figures as the metrics show them (or the missing-rate error they raise)."""
+    money = Money(ctx)
+    try:
+        return [
+            [(money.amount_of(p), money.count_of(p)) for p in vars(flows).values()]
+            for flows in per_bucket
+        ]
+    except MissingRate as exc:
+        return [str(exc)]
+
+
+def _check_flow_metric(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
+    """The native flow metrics from the running totals equal those from the tallies."""
+    first = START.astimezone(tz).date()
+    for livemode, currency in ((True, None), (False, None), (True, "EUR"), (True, "USD")):
+        filters = Filters(currency=currency, livemode=livemode)
+        for days, interval, now_minutes in (
+            (6, "day", 60 * 24 * 3 + 17),
+            (9, "month", 60 * 24 * 9),
+            (3, "week", 60 * 24 * 30),
+        ):
+            now = START + timedelta(minutes=now_minutes)
+            ctx = Context(conn, tenant_id, tz, "USD", filters, now)
+            last = first + timedelta(days=days)
+            buckets = make_buckets(first - timedelta(days=1), last, interval, tz, now)
+            series = native_flows._from_series(ctx, buckets)
+            tallies = _figures(ctx, native_flows._from_tallies(ctx, buckets))
+            if series is None:  # a whole day without its rate: the tallies' error is shown
+                assert isinstance(tallies[0], str), (livemode, currency, interval)
+            else:
+                assert _figures(ctx, series) == tallies, (livemode, currency, interval)
+
+
 def _check_usage(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
     """The native usage metric's days from the roll-up equal those from the events."""
     for livemode in (True, False):
@@ -455,6 +492,7 @@ def _check_reads(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
                     assert _tally(mine_i.missed) == _tally(theirs_i.missed)
                     assert mine_i.subscriptions_rebilled == theirs_i.subscriptions_rebilled
     _check_invoice_metric(conn, tenant_id, tz)
+    _check_flow_metric(conn, tenant_id, tz)
     p = t.payments
     for minutes in (0, 60 * 24 * 3 + 7):
         now = START + timedelta(minutes=minutes)

@@ -24,26 +24,28 @@ from dataclasses import dataclass
 from billstats.metrics import rollup_flows
 from billstats.metrics import sales as sales_records
 from billstats.metrics.calendar import Span
-from billstats.metrics.native_support import Buckets, Money, covering, record_scope, split
+from billstats.metrics.flow_series import NOTHING, Whole, flow_series
+from billstats.metrics.native_support import Buckets, Money, Part, covering, record_scope, split
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
+from billstats.metrics.rollup_days import split as span_days
 from billstats.metrics.rollup_flows import Flows
 from billstats.metrics.tally import Tally
 
 
 @dataclass
 class BucketFlows:
-    onetime: Tally
-    recurring: Tally
-    fees: Tally
-    affiliate_sales: Tally
-    commissions: Tally
-    refunds: Tally
+    onetime: Part
+    recurring: Part
+    fees: Part
+    affiliate_sales: Part
+    commissions: Part
+    refunds: Part
 
 
 def _records(ctx: Context, span: Span) -> Flows:
-    """The sales and refunds of ``span``, loaded once per request (the buckets and the summary's
-    whole range cover the same span): from the daily roll-ups, or, under a product or plan
-    filter (which judges each record by its subscription at its instant), from the records."""
+    """The sales and refunds of ``span`` as tallies per (currency, day), loaded once per request:
+    from the daily roll-ups, or, under a product or plan filter (which judges each record by its
+    subscription at its instant), from the records."""
     key = ("native_flows.records", span.start, span.end)
     if key not in ctx.cache:
         f = ctx.filters
@@ -68,16 +70,56 @@ def _records(ctx: Context, span: Span) -> Flows:
     return records
 
 
+def _tallies(f: Flows) -> tuple[Tally, ...]:
+    """The tallies of ``f`` in ``flow_series.FIGURES`` order."""
+    return (f.onetime, f.recurring, f.fees, f.affiliate_sales, f.commissions, f.refunds)
+
+
+def _from_tallies(ctx: Context, buckets: Sequence[Bucket]) -> list[BucketFlows]:
+    f = _records(ctx, covering(buckets, ctx.now))
+    where = Buckets(buckets)
+    parts = [split(tally, where) for tally in _tallies(f)]
+    return [BucketFlows(*(Part(p[i]) for p in parts)) for i in range(len(buckets))]
+
+
+def _from_series(ctx: Context, buckets: Sequence[Bucket]) -> list[BucketFlows] | None:
+    """Whole days from the running totals (``flow_series``), the pieces of days at the edges from
+    the records; None under a product or plan filter, or when a whole day lacks a rate."""
+    f = ctx.filters
+    if f.product_id is not None or f.plan_id is not None:
+        return None
+    cover = covering(buckets, ctx.now)
+    days = span_days(cover, ctx.timezone)
+    series = flow_series(ctx.conn, ctx.tenant_id, f.livemode, ctx.currency, f.currency is None)
+    wholes: list[Whole] = []
+    for b in buckets:
+        whole: Whole | None = NOTHING
+        if days.first is not None and days.last is not None:
+            first, last = max(b.first, days.first), min(b.last, days.last)
+            if first <= last:
+                whole = series.whole(first, last)
+        if whole is None:
+            return None
+        wholes.append(whole)
+    edges = rollup_flows.pieces(ctx.conn, ctx.tenant_id, days, ctx.timezone, f.livemode)
+    where = Buckets(buckets)
+    parts = [split(tally, where) for tally in _tallies(edges)]
+    return [
+        BucketFlows(
+            *(Part(p[i], w.scaled[k], w.counts[k]) for k, p in enumerate(parts)),
+        )
+        for i, w in enumerate(wholes)
+    ]
+
+
 def flows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, list[BucketFlows]]:
     """The flows of each bucket (one load for all of them), shared by the five metrics of a
     request."""
     key = ("native_flows", tuple((b.first, b.last, b.span) for b in buckets))
     if key not in ctx.cache:
-        f = _records(ctx, covering(buckets, ctx.now))
-        where = Buckets(buckets)
-        tallies = (f.onetime, f.recurring, f.fees, f.affiliate_sales, f.commissions, f.refunds)
-        parts = [split(tally, where) for tally in tallies]
-        per_bucket = [BucketFlows(*(p[i] for p in parts)) for i in range(len(buckets))]
+        per_bucket = _from_series(ctx, buckets)
+        if per_bucket is None:
+            per_bucket = _from_tallies(ctx, buckets)
         ctx.cache[key] = (Money(ctx), per_bucket)
     result: tuple[Money, list[BucketFlows]] = ctx.cache[key]
     return result
@@ -87,8 +129,8 @@ def _sales(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     money, per_bucket = flows(ctx, buckets)
     rows: list[Row] = []
     for f in per_bucket:
-        onetime, recurring = money.amount(f.onetime), money.amount(f.recurring)
-        onetime_n, recurring_n = money.count(f.onetime), money.count(f.recurring)
+        onetime, recurring = money.amount_of(f.onetime), money.amount_of(f.recurring)
+        onetime_n, recurring_n = money.count_of(f.onetime), money.count_of(f.recurring)
         rows.append(
             {
                 "sales": onetime + recurring,
@@ -105,7 +147,7 @@ def _sales(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
 def _refunds(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     money, per_bucket = flows(ctx, buckets)
     return [
-        {"refunds": money.amount(f.refunds), "refund_count": money.count(f.refunds)}
+        {"refunds": money.amount_of(f.refunds), "refund_count": money.count_of(f.refunds)}
         for f in per_bucket
     ]
 
@@ -113,11 +155,11 @@ def _refunds(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
 def net_revenue(money: Money, f: BucketFlows) -> int:
     """Sales - refunds - affiliate commissions - fees, each rounded first (as Pabbly's)."""
     return (
-        money.amount(f.onetime)
-        + money.amount(f.recurring)
-        - money.amount(f.refunds)
-        - money.amount(f.commissions)
-        - money.amount(f.fees)
+        money.amount_of(f.onetime)
+        + money.amount_of(f.recurring)
+        - money.amount_of(f.refunds)
+        - money.amount_of(f.commissions)
+        - money.amount_of(f.fees)
     )
 
 
@@ -128,16 +170,16 @@ def _net_revenue(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
 
 def _fees(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     money, per_bucket = flows(ctx, buckets)
-    return [{"fees": money.amount(f.fees)} for f in per_bucket]
+    return [{"fees": money.amount_of(f.fees)} for f in per_bucket]
 
 
 def _affiliates(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     money, per_bucket = flows(ctx, buckets)
     return [
         {
-            "affiliate_commissions": money.amount(f.commissions),
-            "affiliate_sales": money.amount(f.affiliate_sales),
-            "affiliate_sales_count": money.count(f.affiliate_sales),
+            "affiliate_commissions": money.amount_of(f.commissions),
+            "affiliate_sales": money.amount_of(f.affiliate_sales),
+            "affiliate_sales_count": money.count_of(f.affiliate_sales),
         }
         for f in per_bucket
     ]

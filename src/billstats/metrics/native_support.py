@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from billstats.metrics import derived, shared_rates
@@ -110,6 +111,17 @@ def split(tally: Tally, where: Buckets) -> list[Tally]:
     return out
 
 
+@dataclass
+class Part:
+    """One figure of a bucket: its whole days already summed in the answer's currency (``scaled``
+    ``1/RATE_SCALE`` micros, ``count`` records: :mod:`billstats.metrics.flow_series`) and its
+    other records as a tally."""
+
+    tally: Tally
+    scaled: int = 0
+    count: int = 0
+
+
 class Money:
     """Amounts and counts of tallies in the query's currency (see the module docstring).
 
@@ -149,3 +161,10 @@ class Money:
         if self.only is None:
             return tally.count
         return sum(n for (currency, _), n in tally.counts.items() if currency == self.only)
+
+    def amount_of(self, part: Part) -> int:
+        """The part's total, rounded once."""
+        return self.amount(part.tally, part.scaled)
+
+    def count_of(self, part: Part) -> int:
+        return self.count(part.tally) + part.count

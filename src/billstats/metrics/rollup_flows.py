@@ -23,7 +23,7 @@ from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import Span
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.mrr_timeline import Scope
-from billstats.metrics.rollup_days import split
+from billstats.metrics.rollup_days import SpanDays, split
 from billstats.metrics.tally import Tally
 
 SUCCEEDED = "succeeded"
@@ -151,6 +151,20 @@ def flows(conn: Connection, tenant_id: int, span: Span, tz: ZoneInfo, livemode: 
         hi = bisect_right(found.refund_days, last)
         for day, currency, n, amount in found.refunds[lo:hi]:
             add(out.refunds, currency, day, amount, n)
+    return pieces(conn, tenant_id, parts, tz, livemode, out)
+
+
+def pieces(
+    conn: Connection,
+    tenant_id: int,
+    parts: SpanDays,
+    tz: ZoneInfo,
+    livemode: bool,
+    out: Flows | None = None,
+) -> Flows:
+    """The records of the pieces of days at a span's edges (from the raw rows), added to
+    ``out`` (a new :class:`Flows` when None)."""
+    out = Flows() if out is None else out
     scope = everything(livemode)
     for piece in parts.pieces:
         paid = raw.sales(conn, tenant_id, piece, tz, scope)
