@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.cancellation_days import CancellationDays
-from billstats.metrics.dashboard_shared import Distinct
-from billstats.metrics.mrr_shared import Ending, SubscribedIndex
+from billstats.metrics.dashboard_shared import Customers, Distinct
+from billstats.metrics.mrr_shared import Ending, SubscribedIndex, micros
 from billstats.metrics.tally import Tally
 
 BASE = datetime(2026, 3, 6, tzinfo=UTC)  # two days before the US DST change
@@ -189,3 +189,63 @@ def test_distinct_values_of_a_span_equal_a_scan(
     expected = {value for at, value in rows if lo <= at < hi}
     assert index.among(lo, hi) == expected
     assert index.count(lo, hi) == len(expected)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    raw=segments_st,
+    paid=st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 70)), max_size=60),
+    start=st.integers(-10, 1100),
+    length=st.integers(0, 1500),
+)
+def test_customers_with_a_subscription_or_a_payment_equal_the_union(
+    raw: list[tuple[int, int | None, int]], paid: list[tuple[int, int]], start: int, length: int
+) -> None:
+    """``Customers.count`` (its bisection for windows reaching the latest payment, the set union
+    otherwise) equals the union of the subscribed customers and the payers."""
+    segments = [
+        SimpleNamespace(
+            start=BASE + timedelta(minutes=s),
+            end=None if d is None else BASE + timedelta(minutes=s + d),
+            customer_id=f"c{c}",
+        )
+        for s, d, c in raw
+    ]
+    index = SubscribedIndex(cast(Any, segments))
+    payers = Distinct(sorted((BASE + timedelta(minutes=m), f"c{c}") for m, c in paid))
+    counter = Customers(index, payers)
+    lo, hi = BASE + timedelta(minutes=start), BASE + timedelta(minutes=start + length)
+    expected = index.customers_in(lo, hi) | payers.among(lo, hi)
+    assert counter.count(index, payers, lo, hi) == len(expected)
+
+
+def test_a_late_subscriber_counts_only_if_it_paid_in_the_window() -> None:
+    def seg(start: int, end: int | None, customer: str) -> SimpleNamespace:
+        at = BASE + timedelta(minutes=start)
+        return SimpleNamespace(
+            start=at,
+            end=None if end is None else BASE + timedelta(minutes=end),
+            customer_id=customer,
+        )
+
+    # "late" and "late_paid" subscribe only after the window (a trial starting tomorrow);
+    # "late_paid" paid inside it, "edge" exactly at its start, "gone" ended before it but paid
+    # inside it, "old" neither.
+    segments = [seg(900, None, "late"), seg(900, None, "late_paid"), seg(0, 100, "gone")]
+    segments += [seg(950, None, "edge")]
+    segments += [seg(0, 50, "old")] + [seg(10, None, f"x{n}") for n in range(40)]
+    index = SubscribedIndex(cast(Any, segments))
+    # the late segments are few: the window's count takes the bisection
+    assert index.late(
+        2, micros(BASE + timedelta(minutes=120)), micros(BASE + timedelta(minutes=800))
+    ) == {"late", "late_paid", "edge"}
+    paid = ((120, "edge"), (150, "gone"), (300, "late_paid"))
+    rows = [(BASE + timedelta(minutes=m), c) for m, c in paid]
+    payers = Distinct(rows)
+    counter = Customers(index, payers)
+    window = (BASE + timedelta(minutes=120), BASE + timedelta(minutes=800))
+    assert payers.reaches_end(*window)
+    assert counter.count(index, payers, *window) == 43  # x0..x39, edge, gone, late_paid
+    before = (BASE + timedelta(minutes=120), BASE + timedelta(minutes=200))  # not the latest
+    assert not payers.reaches_end(*before)
+    assert counter.count(index, payers, *before) == 42  # x0..x39, edge, gone

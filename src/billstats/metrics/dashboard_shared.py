@@ -14,10 +14,10 @@ Each function returns what the walk over the raw rows in :mod:`billstats.metrics
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
@@ -26,7 +26,8 @@ from billstats.db import tables as t
 from billstats.metrics import derived
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.invoices import CYCLE, UNPAID, InvoiceFigures, invoice_figures
-from billstats.metrics.mrr_shared import micros
+from billstats.metrics.mrr_shared import Source, SubscribedIndex, micros
+from billstats.metrics.mrr_timeline import Scope
 from billstats.metrics.rollup_days import split
 from billstats.metrics.rollup_flows import add, everything, merge
 
@@ -64,6 +65,11 @@ class Distinct:
             found = set(self.who[lo:hi])
         return set(map(self.values.__getitem__, found))
 
+    def reaches_end(self, start: datetime, end: datetime) -> bool:
+        """Whether every record from ``start`` on is before ``end`` (and there is one)."""
+        lo, hi = bisect_left(self.instants, micros(start)), bisect_left(self.instants, micros(end))
+        return lo < hi == len(self.instants)
+
     def count(self, start: datetime, end: datetime) -> int:
         """How many distinct values :meth:`among` finds (without building them)."""
         lo, hi = bisect_left(self.instants, micros(start)), bisect_left(self.instants, micros(end))
@@ -76,6 +82,54 @@ class Distinct:
     @property
     def nbytes(self) -> int:
         return 16 * len(self.instants) + 16 * len(self.last_instants) + 80 * len(self.values)
+
+
+class Customers:
+    """Counts the customers with a subscription (``index``: the subscribed segments by end) or a
+    payment (``paid``) in a window that reaches the latest payment, without building either set.
+
+    In such a window a customer paid iff its latest payment is at or after the start, and it had
+    a subscription iff a segment ends after the start, unless each of those starts at or after
+    the window's end (``SubscribedIndex.late``: the few segments that start in the future).  So,
+    per customer, the later of its latest segment end and just after its latest payment, sorted:
+    a bisection counts the customers past the start, less the late ones that did not pay.
+    """
+
+    def __init__(self, index: SubscribedIndex, paid: Distinct) -> None:
+        latest = {c: index.ends[p[-1]] for c, p in index.positions.items()}
+        self.paid_last: dict[str, int] = {}
+        for us, i in zip(paid.last_instants, paid.last_who, strict=True):
+            customer = cast(str, paid.values[i])
+            self.paid_last[customer] = us
+            latest[customer] = max(latest.get(customer, us + 1), us + 1)
+        self.keys = array("q", sorted(latest.values()))
+
+    def count(self, index: SubscribedIndex, paid: Distinct, start: datetime, end: datetime) -> int:
+        """``len(subscribed customers of the window | payers of the window)``."""
+        if not paid.reaches_end(start, end):
+            return index.count_with(start, end, paid.among(start, end))
+        first, last = micros(start), micros(end)
+        late = index.late(bisect_right(index.ends, first), first, last)
+        if late is None:
+            return index.count_with(start, end, paid.among(start, end))
+        unpaid_late = sum(1 for c in late if self.paid_last.get(c, first - 1) < first)
+        return len(self.keys) - bisect_right(self.keys, first) - unpaid_late
+
+    @property
+    def nbytes(self) -> int:
+        return 8 * len(self.keys) + 100 * len(self.paid_last) + 64
+
+
+def customers(source: Source, scope: Scope, index: SubscribedIndex, paid: Distinct) -> Customers:
+    """The :class:`Customers` of ``index`` (the subscribed segments of the history at ``source``
+    under ``scope``) and ``paid`` (the payers of the same snapshot and ``scope``'s mode), shared
+    per revision."""
+
+    def build() -> tuple[Customers, int]:
+        made = Customers(index, paid)
+        return made, made.nbytes
+
+    return derived.derived(source.snap, ("dashboard.customers", source.epoch, scope), build)
 
 
 def _distinct(conn: Connection, snap: derived.Snapshot, name: Hashable, stmt: Any) -> Distinct:

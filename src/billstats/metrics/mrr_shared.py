@@ -279,7 +279,7 @@ class SubscribedIndex:
         # after an instant is one bisection.
         self.last_ends = array("q", sorted(self.ends[p[-1]] for p in self.positions.values()))
 
-    def _late(self, k: int, first: int, last: int) -> set[str] | None:
+    def late(self, k: int, first: int, last: int) -> set[str] | None:
         """Of the customers with a segment ending after ``first`` (the suffix from ``k``), those
         whose every such segment starts at or after ``last`` (found among the few late-starting
         segments); None when the late segments are many (a span ending long before the data)."""
@@ -299,7 +299,7 @@ class SubscribedIndex:
         ``segment start < end``."""
         first, last = micros(start), micros(end)
         k = bisect_right(self.ends, first)
-        excluded = self._late(k, first, last)
+        excluded = self.late(k, first, last)
         if excluded is None:
             return {c for s, c in zip(self.starts[k:], self.customers[k:], strict=True) if s < last}
         return set(self.customers[k:]) - excluded
@@ -309,7 +309,7 @@ class SubscribedIndex:
     def count_with(self, start: datetime, end: datetime, others: Iterable[str]) -> int:
         """``len(customers_in(start, end) | set(others))`` without building the first set: the
         customers with a segment ending after ``start`` (a bisection), less the late ones
-        (``_late``), plus the ``others`` not among them."""
+        (``late``), plus the ``others`` not among them."""
         first, last = micros(start), micros(end)
         k = bisect_right(self.ends, first)
         others = set(others)
@@ -317,7 +317,7 @@ class SubscribedIndex:
         excluded = (
             None
             if self.others_ratio * len(others) > len(self.customers) - k
-            else (self._late(k, first, last))
+            else (self.late(k, first, last))
         )
         if excluded is None:
             return len(self.customers_in(start, end) | others)

@@ -127,6 +127,13 @@ def flow_days(conn: Connection, tenant_id: int, livemode: bool) -> FlowDays:
     return derived.from_database(conn, snap, ("rollup_flows.days", livemode), build)
 
 
+def affiliates(found: FlowDays, first: date, last: date) -> list[str]:
+    """The affiliates with a sale on the days ``first``..``last`` (repeated once per day)."""
+    lo = bisect_left(found.affiliate_days, first)
+    hi = bisect_right(found.affiliate_days, last)
+    return found.affiliates[lo:hi]
+
+
 def flows(conn: Connection, tenant_id: int, span: Span, tz: ZoneInfo, livemode: bool) -> Flows:
     """Succeeded payments created in ``span`` and refunds created in it, of one mode."""
     out = Flows()
@@ -144,9 +151,7 @@ def flows(conn: Connection, tenant_id: int, span: Span, tz: ZoneInfo, livemode: 
             if affiliate:
                 add(out.affiliate_sales, currency, day, amount, n)
                 add(out.commissions, currency, day, commission, n)
-        lo = bisect_left(found.affiliate_days, first)
-        hi = bisect_right(found.affiliate_days, last)
-        out.affiliates.update(found.affiliates[lo:hi])
+        out.affiliates.update(affiliates(found, first, last))
         lo = bisect_left(found.refund_days, first)
         hi = bisect_right(found.refund_days, last)
         for day, currency, n, amount in found.refunds[lo:hi]:
