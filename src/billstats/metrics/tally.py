@@ -8,12 +8,9 @@ and the result is rounded once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-
-from billstats.metrics.fx import Converter
-from billstats.metrics.pricing import round_minor
 
 Entry = tuple[str, date, int]  # (currency, day, micros)
 
@@ -35,8 +32,3 @@ class Tally:
     def entries(self) -> Iterator[Entry]:
         for (currency, day), micros in self.sums.items():
             yield currency, day, micros
-
-
-def rounded(converter: Converter, entries: Iterable[Entry]) -> int:
-    """The exact reporting-currency total of ``entries``, rounded once to its minor unit."""
-    return round_minor(converter.total(entries), converter.reporting)
