@@ -1,9 +1,10 @@
 """The bulk helpers of db/dialect.py: lookups by key and plain bulk writes, on both databases.
 
-PostgreSQL takes the rows as one JSON document and the keys as one array; SQLite takes
-SQLAlchemy's statements and chunked IN lists.  Either way the rows stored and found must be
-exactly the ones given (timestamps to the microsecond, 64-bit integers, NULLs, other tenants
-left alone), and a lookup must not cost a statement per few hundred keys on PostgreSQL.
+PostgreSQL takes the rows as one JSON document and the keys as one array; SQLite takes inserts
+as one JSON document too, other writes as SQLAlchemy's statements and chunked IN lists.  Either
+way the rows stored and found must be exactly the ones given (timestamps to the microsecond,
+64-bit integers, NULLs, other tenants left alone), and a lookup must not cost a statement per
+few hundred keys on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -447,8 +447,9 @@ def _generic_insert_or_compare(conn: Connection, enc: _Encoder, rows: Sequence[R
 # short statement whatever the number of rows.  SQLAlchemy's executemany sends an INSERT as
 # multi-row VALUES batches of 1,000 rows, whose thousands of placeholders psycopg parses in Python
 # for every batch, and an UPDATE as one statement per row.  SQLite (in-process, no round trips)
-# and rows the document cannot carry (JSON columns, NUL characters, integers past 64 bits) take
-# SQLAlchemy's statements.
+# takes SQLAlchemy's statements except for inserts (a JSON document read by json_each: the
+# executemany converted every row's parameters in Python); rows the document cannot carry (JSON
+# columns, NUL characters, integers past 64 bits) take SQLAlchemy's statements on both.
 
 
 def _pg_document(
