@@ -6,6 +6,7 @@ so any amount with up to six fractional digits (telecom per-minute rates, for ex
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 MICROS = 1_000_000
@@ -199,8 +200,22 @@ def minor_exponent(currency: str) -> int:
     return CURRENCY_EXPONENTS[currency]
 
 
+# What the checks below accept without further ado (ASCII digits, at most 12 before the point so
+# below MAX_ABS_AMOUNT, at most 6 after it): such a string is parsed by Decimal() and returned
+# directly, the value the full path would return.  Anything else takes the full path.
+_PLAIN = re.compile(r"-?[0-9]{1,12}(?:\.[0-9]{1,6})?", re.ASCII)
+_PLAIN_MATCH = _PLAIN.fullmatch
+_MAX_PLAIN_INT = 10**12
+
+
 def parse_decimal(value: object, *, max_fraction_digits: int = MAX_FRACTION_DIGITS) -> Decimal:
     """Parse a JSON value (decimal string or integer) into an exact, bounded Decimal."""
+    if max_fraction_digits >= MAX_FRACTION_DIGITS:
+        if type(value) is str:
+            if _PLAIN_MATCH(value):
+                return Decimal(value)
+        elif type(value) is int and -_MAX_PLAIN_INT < value < _MAX_PLAIN_INT:
+            return Decimal(value)
     if isinstance(value, (bool, float)):
         raise MoneyError('must be a decimal string such as "12.50" (binary floats are not exact)')
     if isinstance(value, int):

@@ -1,20 +1,22 @@
 """The bulk helpers of db/dialect.py: lookups by key and plain bulk writes, on both databases.
 
-PostgreSQL takes the rows as one JSON document and the keys as one array; SQLite takes
-SQLAlchemy's statements and chunked IN lists.  Either way the rows stored and found must be
-exactly the ones given (timestamps to the microsecond, 64-bit integers, NULLs, other tenants
-left alone), and a lookup must not cost a statement per few hundred keys on PostgreSQL.
+PostgreSQL takes the rows as one JSON document and the keys as one array; SQLite takes inserts
+as one JSON document too, other writes as SQLAlchemy's statements and chunked IN lists.  Either
+way the rows stored and found must be exactly the ones given (timestamps to the microsecond,
+64-bit integers, NULLs, other tenants left alone), and a lookup must not cost a statement per
+few hundred keys on PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, event, select, text
+from sqlalchemy.exc import IntegrityError
 
 from billstats.db import dialect
 from billstats.db import tables as t
@@ -260,3 +262,56 @@ def test_a_bulk_import_plans_each_statement_for_its_own_values(
     with write_transaction(engine) as conn:
         dialect.lock_for_write(conn, tenant.id, "customers\x00cus-1")  # a PUT: prepares
         assert lookups(conn) == 1
+
+
+@contextmanager
+def statements(conn: Connection) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(conn, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(conn, "before_cursor_execute", keep)
+
+
+def test_sqlite_inserts_rows_as_one_json_document(engine: Engine, tenant: TenantCtx) -> None:
+    rows = [customer(tenant.id, n) for n in range(500)]
+    with write_transaction(engine) as conn, statements(conn) as seen:
+        dialect.insert_rows(conn, t.customers, rows)
+    if engine.dialect.name == "sqlite":
+        assert len(seen) == 1 and "json_each" in seen[0]
+    assert _customers(engine, tenant.id) == {r["id"]: r for r in rows}
+
+
+def test_rows_the_document_cannot_carry_take_the_plain_path(
+    engine: Engine, tenant: TenantCtx
+) -> None:
+    """An instant not in UTC fails the document's statement on SQLite, which is undone whole
+    (no row stored twice); NUL and integers past 64 bits never go into a document.  Each row is
+    stored as the plain statements store it (NUL only where the database can hold it)."""
+    berlin = timezone(timedelta(hours=1))
+    odd = [
+        customer(tenant.id, 1, created_at=datetime(2025, 1, 1, 0, 30, tzinfo=berlin)),
+        customer(tenant.id, 2, name="a\x00b"),
+    ]
+    for bad in odd if engine.dialect.name == "sqlite" else odd[:1]:
+        rows = [customer(tenant.id, n) for n in range(10, 60)] + [bad]
+        rows = [{**r, "id": f"{r['id']}-{bad['id']}"} for r in rows]
+        with write_transaction(engine) as conn:
+            dialect.insert_rows(conn, t.customers, rows)
+        stored = _customers(engine, tenant.id)
+        for r in rows:
+            assert stored[r["id"]] == {**r, "created_at": r["created_at"].astimezone(UTC)}
+
+
+def test_a_key_that_exists_is_still_an_integrity_error(engine: Engine, tenant: TenantCtx) -> None:
+    rows = [customer(tenant.id, n) for n in range(20)]
+    with write_transaction(engine) as conn:
+        dialect.insert_rows(conn, t.customers, rows)
+    with pytest.raises(IntegrityError), write_transaction(engine) as conn:
+        dialect.insert_rows(conn, t.customers, [customer(tenant.id, 100), rows[5]])
+    assert set(_customers(engine, tenant.id)) == {r["id"] for r in rows}

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from billstats.ingest.rollup_sql import UtcHourDays
 from billstats.metrics.calendar import Span, day_start, local_date
 from billstats.metrics.rollup_days import split
 
@@ -50,3 +51,34 @@ def test_whole_days_and_pieces_count_every_instant_once(
             parts.first is not None and parts.last is not None and parts.first <= day <= parts.last
         )
         assert whole + sum(piece.start <= x < piece.end for piece in parts.pieces) == 1
+
+
+_ODD = [*ZONES, "Australia/Eucla", "America/St_Johns", "Europe/Dublin", "Africa/Casablanca"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    zone=st.sampled_from(_ODD),
+    instants=st.lists(
+        st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2199, 12, 30)),
+        min_size=1,
+        max_size=40,
+    ),
+    near=st.lists(st.integers(-3 * 24 * 60, 3 * 24 * 60), max_size=40),
+    other_zone=st.sampled_from([None, "Asia/Kolkata", "UTC"]),
+)
+def test_utc_hour_days_are_local_dates(
+    zone: str, instants: list[datetime], near: list[int], other_zone: str | None
+) -> None:
+    """The roll-ups' day of an instant (cached per UTC hour) is its local date, for instants in
+    UTC and in other zones, across DST changes, half- and quarter-hour offsets and a skipped
+    day (the same cache answers them all, so instants of one hour are mixed in)."""
+    tz = ZoneInfo(zone)
+    days = UtcHourDays(tz)
+    probes = [i.replace(tzinfo=UTC) for i in instants]
+    probes += [ORIGIN + n * MINUTE + timedelta(seconds=n % 61) for n in near]
+    probes += [p + timedelta(minutes=37) for p in probes]
+    if other_zone is not None:
+        probes += [p.astimezone(ZoneInfo(other_zone)) for p in probes[:10]]
+    for at in probes:
+        assert days(at) == at.astimezone(tz).date(), at

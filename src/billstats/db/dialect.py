@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from billstats.db.types import UTCDateTime
@@ -278,6 +279,9 @@ class _Encoder:
             f"INSERT INTO {name} ({self.names}) SELECT {self.names} "
             f"FROM ({source}) WHERE true ON CONFLICT DO NOTHING"
         )
+        self.json_plain_insert_sql = (
+            f"INSERT INTO {name} ({self.names}) SELECT {self.names} FROM ({source}) ORDER BY _n"
+        )
         # How many keys exist, and which of those rows differ: one result row (a statement
         # that returned a row per difference would take the GIL back for each).
         join = " AND ".join(f's."{n}" = t."{n}"' for n in self.pk)
@@ -449,8 +453,9 @@ def _generic_insert_or_compare(conn: Connection, enc: _Encoder, rows: Sequence[R
 # short statement whatever the number of rows.  SQLAlchemy's executemany sends an INSERT as
 # multi-row VALUES batches of 1,000 rows, whose thousands of placeholders psycopg parses in Python
 # for every batch, and an UPDATE as one statement per row.  SQLite (in-process, no round trips)
-# and rows the document cannot carry (JSON columns, NUL characters, integers past 64 bits) take
-# SQLAlchemy's statements.
+# takes SQLAlchemy's statements except for inserts (a JSON document read by json_each: the
+# executemany converted every row's parameters in Python); rows the document cannot carry (JSON
+# columns, NUL characters, integers past 64 bits) take SQLAlchemy's statements on both.
 
 
 def _pg_document(
@@ -485,6 +490,10 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """INSERT ``rows`` (dicts with the same columns); a key that exists already is an error."""
     if not rows:
         return
+    if conn.dialect.name == "sqlite":
+        if not _sqlite_insert_rows(conn, table, rows):
+            conn.execute(table.insert(), list(rows))
+        return
     found = _pg_document(conn, table, rows)
     if found is None:
         conn.execute(table.insert(), list(rows))
@@ -498,6 +507,29 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
         )
 
     conn.exec_driver_sql(_pg_statement(enc, "insert", (), build), (doc,))
+
+
+def _sqlite_insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> bool:
+    """SQLite: INSERT ``rows`` as one JSON document read by ``json_each`` (the statement the
+    append-only kinds use, without ``ON CONFLICT``); SQLAlchemy's executemany spent most of an
+    invoice import's write converting each row's parameters in Python.  False when the rows
+    take the plain path instead: a column the document cannot carry, a value orjson cannot
+    write exactly, NUL in text, or the statement failing (SQLite undoes a failed statement as a
+    whole; the plain path then raises its own error, or stores what the document could not)."""
+    enc = _encoder(table, tuple(rows[0]))
+    if not enc.json_ok or len(enc.cols) != len(rows[0]):
+        return False
+    try:
+        doc = orjson.dumps(list(map(enc.get, rows)), option=orjson.OPT_UTC_Z)
+    except (TypeError, KeyError):  # (KeyError: a later row without one of the columns)
+        return False
+    if b"\\u0000" in doc:
+        return False
+    try:
+        conn.exec_driver_sql(enc.json_plain_insert_sql, (doc.decode(),))
+    except DBAPIError:
+        return False
+    return True
 
 
 def update_rows(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from billstats.db import dialect
 from billstats.db import tables as t
 from billstats.db.dialect import MAX_IN_PARAMS
 from billstats.errors import BillstatsError
+from billstats.metrics.calendar import LocalDays
 
 Row = dict[str, Any]
 Sums = dict[tuple[Any, ...], list[int]]
@@ -35,6 +37,36 @@ class TotalTooLarge(BillstatsError):
 def tenant_zone(conn: Connection, tenant_id: int) -> ZoneInfo:
     zone = conn.execute(select(t.tenants.c.timezone).where(t.tenants.c.id == tenant_id)).scalar()
     return ZoneInfo(zone or "UTC")
+
+
+_HOUR = timedelta(hours=1)
+_TICK = timedelta(microseconds=1)
+
+
+class UtcHourDays(LocalDays):
+    """:class:`LocalDays` for the roll-ups, keyed by the hour's number for instants in UTC (what
+    validation and the database give): ``at.replace(minute=0, ...)`` alone took about 0.8 µs an
+    instant, ``toordinal() * 24 + hour`` takes 0.07.  Other instants go to :class:`LocalDays`.
+    """
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        super().__init__(tz)
+        self._by_number: dict[int, date | None] = {}
+
+    def __call__(self, at: datetime) -> date:
+        if at.tzinfo is not UTC:
+            return super().__call__(at)
+        number = at.toordinal() * 24 + at.hour
+        try:
+            day = self._by_number[number]
+        except KeyError:
+            hour = datetime(at.year, at.month, at.day, at.hour, tzinfo=UTC)
+            first = hour.astimezone(self.tz).date()
+            last = (hour + _HOUR - _TICK).astimezone(self.tz).date()
+            day = self._by_number[number] = first if first == last else None
+        if day is None:  # the hour straddles a local midnight (a zone offset in minutes)
+            return at.astimezone(self.tz).date()
+        return day
 
 
 def chunks(items: Sequence[Any], size: int = MAX_IN_PARAMS // 2) -> Iterable[Sequence[Any]]:

@@ -32,6 +32,7 @@ from billstats.ingest import rollup_usage as usage
 from billstats.ingest.rollup_sql import (
     Row,
     Sums,
+    UtcHourDays,
     add_sums,
     chunks,
     replace_rows,
@@ -57,7 +58,7 @@ class Rollups:
     @property
     def days(self) -> LocalDays:
         if self._days is None:
-            self._days = LocalDays(tenant_zone(self.conn, self.tenant_id))
+            self._days = UtcHourDays(tenant_zone(self.conn, self.tenant_id))
         return self._days
 
     # -- what the engine reports ---------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import product
 from typing import Annotated, Any
 
 from pydantic import (
@@ -18,7 +19,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from billstats.money import MoneyError, is_currency, parse_decimal
+from billstats.money import CURRENCY_EXPONENTS, MoneyError, parse_decimal
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,127}$"
 MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,16 +54,19 @@ def _positive_decimal(value: Any) -> Decimal:
 
 
 def _timestamp(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and 10 <= len(value) <= 40:
+    if isinstance(value, str) and 10 <= len(value) <= 40:  # the usual case first
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("must be an ISO 8601 timestamp with offset") from None
+        # fromisoformat gives a fixed offset or none: no tzinfo whose utcoffset() is None.
+        aware = parsed.tzinfo is not None
+    elif isinstance(value, datetime):
+        parsed = value
+        aware = parsed.utcoffset() is not None  # None too without tzinfo
     else:
         raise ValueError("must be an ISO 8601 timestamp string with offset")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
+    if not aware:
         raise ValueError("must carry a UTC offset (e.g. 2025-01-31T23:30:00+01:00 or ...Z)")
     try:
         parsed = parsed.astimezone(UTC)
@@ -74,10 +78,20 @@ def _timestamp(value: Any) -> datetime:
 
 
 def _currency(value: Any) -> str:
-    # isascii: "u\N{LATIN SMALL LETTER LONG S}d".upper() == "USD"; a code is three ASCII letters.
-    if not isinstance(value, str) or not value.isascii() or not is_currency(value.upper()):
-        raise ValueError("must be an ISO 4217 currency code such as USD")
-    return value.upper()
+    # A code is three ASCII letters in any case ("u\N{LATIN SMALL LETTER LONG S}d".upper() ==
+    # "USD" is not one): every spelling of every code is a key of _SPELLINGS.
+    if type(value) is str:
+        found = _SPELLINGS.get(value)
+        if found is not None:
+            return found
+    raise ValueError("must be an ISO 4217 currency code such as USD")
+
+
+_SPELLINGS = {
+    "".join(letters): code
+    for code in CURRENCY_EXPONENTS
+    for letters in product(*((c.lower(), c.upper()) for c in code))
+}
 
 
 _DECIMAL_SCHEMA = WithJsonSchema(
