@@ -28,6 +28,7 @@ from billstats.db.dialect import read_transaction
 from billstats.metrics import (
     dashboard,
     dashboard_shared,
+    derived,
     invoices,
     native_flows,
     native_invoices,
@@ -36,6 +37,7 @@ from billstats.metrics import (
     rollup_flows,
     rollup_invoices,
     sales,
+    shared_rates,
 )
 from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import Span
@@ -205,6 +207,13 @@ def _setup(client: httpx.Client) -> None:
                            "status": "active", "started_at": START.isoformat()}),
     ]  # fmt: skip
     lines += [("invoices", _invoice(i, i == 0)) for i in range(3)]
+    # EUR rates on two days, carried a week: some windows convert, others miss a rate
+    first = START.date()
+    lines += [
+        ("fx_rates", {"currency": "EUR", "date": (first + timedelta(days=n)).isoformat(),
+                      "rate": rate})
+        for n, rate in ((0, "1.0837"), (1, "1.1"))
+    ]  # fmt: skip
     _import(client, lines)
 
 
@@ -472,7 +481,7 @@ def _check_dashboard_sales(
     rest; customers counted on the indexes) equal those of the roll-ups' tallies (equal to the
     records': checked above) and of the records."""
     fast, fast_refunded, whole = dashboard._sales_from_rollups(conn, tenant, span, tenant.zone)
-    converter = Converter("USD", {})  # no rates: a figure in EUR shows the missing-rate error
+    converter = shared_rates.converter(conn, derived.snapshot(conn, tenant.id), "USD")
     mine = (fast.onetime, fast.recurring, fast.fees, fast.affiliate_sales, fast.commissions)
     theirs = (rolled.onetime, rolled.recurring, rolled.fees, rolled.affiliate_sales)
     theirs += (rolled.commissions, rolled.refunds)
@@ -484,6 +493,14 @@ def _check_dashboard_sales(
     walk = Attribution(MrrHistory(history.segments, history.scope))  # no shared index: a walk
     expected = (len(paid.customers), len(walk.subscribed_customers(span) | paid.customers))
     assert dashboard._customer_counts(conn, tenant.id, history, span) == expected
+
+
+def _attempt(compute: Any, *args: Any) -> int | str:
+    try:
+        result: int = compute(*args)
+        return result
+    except MissingRate as exc:
+        return str(exc)
 
 
 def _converted(converter: Converter, tally: Tally, scaled: int) -> int | str:
@@ -533,6 +550,10 @@ def _check_reads(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
             ).all()
             expected = (len(rows), sum(1 for (status,) in rows if status == "succeeded"))
             assert overview._payment_counts(conn, tenant, include_test, now) == expected
+            # revenue: whole days from the running totals = every (currency, day) group
+            parts = overview._until_now(tenant, now)
+            groups = _attempt(overview._revenue_by_groups, conn, tenant, include_test, parts)
+            assert _attempt(overview._revenue_minor, conn, tenant, include_test, now) == groups
 
 
 @settings(

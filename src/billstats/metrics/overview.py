@@ -16,20 +16,21 @@ Definitions (``docs/metrics.md``, "devkit4ai"):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from billstats.db import tables as t
-from billstats.metrics import subscription_states
+from billstats.metrics import derived, subscription_states
 from billstats.metrics.calendar import Span, local_date
-from billstats.metrics.fx import load_converter
-from billstats.metrics.pricing import round_minor
+from billstats.metrics.flow_series import ONETIME, RECURRING, flow_series
+from billstats.metrics.fx import RATE_SCALE, load_converter
+from billstats.metrics.pricing import round_minor_scaled
 from billstats.metrics.rollup_days import SpanDays, split
 from billstats.metrics.windows import BEGINNING
 from billstats.money import micros_to_minor
@@ -105,28 +106,64 @@ def _until_now(tenant: Tenant, now: datetime) -> SpanDays:
     return split(Span(BEGINNING, max(BEGINNING, now + _TICK)), tenant.zone)
 
 
+@dataclass(frozen=True)
+class PaymentDays:
+    """Per mode, the local days with payments (sorted) and the running counts of all payments
+    and of succeeded ones up to each day, from the ``payment_days`` roll-up (once per data
+    revision): the counts of a run of days are two bisections."""
+
+    days: dict[bool, list[date]]
+    totals: dict[bool, list[int]]
+    succeeded: dict[bool, list[int]]
+
+    def within(self, first: date, last: date, include_test: bool) -> tuple[int, int]:
+        """(payments, succeeded payments) of the days ``first``..``last``."""
+        total = succeeded = 0
+        for livemode in (True, False) if include_test else (True,):
+            days, totals, oks = self.days[livemode], self.totals[livemode], self.succeeded[livemode]
+            lo, hi = bisect_left(days, first), bisect_right(days, last)
+            if lo < hi:
+                total += totals[hi - 1] - (totals[lo - 1] if lo else 0)
+                succeeded += oks[hi - 1] - (oks[lo - 1] if lo else 0)
+        return total, succeeded
+
+
+def payment_days(conn: Connection, tenant_id: int) -> PaymentDays:
+    snap = derived.snapshot(conn, tenant_id)
+
+    def build() -> tuple[PaymentDays, int]:
+        d = t.payment_days
+        ok = func.sum(case((d.c.status == SUCCEEDED, d.c.payments), else_=0))
+        stmt = (
+            select(d.c.livemode, d.c.day, func.sum(d.c.payments), ok)
+            .where(d.c.tenant_id == tenant_id)
+            .group_by(d.c.livemode, d.c.day)
+            .order_by(d.c.livemode, d.c.day)
+        )
+        found = PaymentDays({True: [], False: []}, {True: [], False: []}, {True: [], False: []})
+        for livemode, day, n, n_ok in conn.execute(stmt):
+            mode = bool(livemode)
+            totals, oks = found.totals[mode], found.succeeded[mode]
+            found.days[mode].append(day)
+            totals.append((totals[-1] if totals else 0) + int(n))
+            oks.append((oks[-1] if oks else 0) + int(n_ok))
+        size = sum(len(v) for v in found.days.values())
+        return found, 150 * size + 200
+
+    return derived.from_database(conn, snap, "overview.payment_days", build)
+
+
 def _payment_counts(
     conn: Connection, tenant: Tenant, include_test: bool, now: datetime
 ) -> tuple[int, int]:
     """(payments created at or before ``now``, of which succeeded): whole local days from the
-    ``payment_days`` roll-up, the rest of today (and the first day's piece) from the rows."""
+    ``payment_days`` roll-up (:class:`PaymentDays`), the rest of today (and the first day's
+    piece) from the rows."""
     parts = _until_now(tenant, now)
     total = succeeded = 0
-    if parts.first is not None:
-        d = t.payment_days
-        stmt = (
-            select(d.c.status, func.sum(d.c.payments))
-            .where(
-                d.c.tenant_id == tenant.id,
-                d.c.day >= parts.first,
-                d.c.day <= parts.last,
-                *_live_only(d.c.livemode, include_test),
-            )
-            .group_by(d.c.status)
-        )
-        for status, n in conn.execute(stmt):
-            total += int(n)
-            succeeded += int(n) if status == SUCCEEDED else 0
+    if parts.first is not None and parts.last is not None:
+        found = payment_days(conn, tenant.id)
+        total, succeeded = found.within(parts.first, parts.last, include_test)
     p = t.payments
     for piece in parts.pieces:
         row = conn.execute(
@@ -143,11 +180,66 @@ def _payment_counts(
 
 
 def _revenue_minor(conn: Connection, tenant: Tenant, include_test: bool, now: datetime) -> int:
+    """Whole days from the running totals of ``flow_series`` (its one-time and recurring sales:
+    every succeeded payment), the pieces of days from the rows; when a whole day lacks a rate,
+    every day per (currency, day) group (whose conversion names the first missing rate)."""
     reporting = tenant.currency
-    zone = tenant.zone
     parts = _until_now(tenant, now)
-    # Succeeded payments summed per currency and local day (whole days from the roll-up).
+    whole = 0
+    if parts.first is not None and parts.last is not None:
+        for livemode in (True, False) if include_test else (True,):
+            series = flow_series(conn, tenant.id, livemode, reporting, True)
+            found = series.whole(parts.first, parts.last)
+            if found is None:
+                return _revenue_by_groups(conn, tenant, include_test, parts)
+            whole += found.scaled[ONETIME] + found.scaled[RECURRING]
+    pieces = _piece_groups(conn, tenant, include_test, parts)
+    exact = whole + _scaled(conn, tenant, pieces)
+    return micros_to_minor(round_minor_scaled(exact, RATE_SCALE, reporting), reporting)
+
+
+def _piece_groups(
+    conn: Connection, tenant: Tenant, include_test: bool, parts: SpanDays
+) -> dict[tuple[str, date], int]:
+    """Succeeded payments of the pieces of days, summed per currency and local day."""
     per_day: dict[tuple[str, date], int] = defaultdict(int)
+    p = t.payments
+    for piece in parts.pieces:
+        rows = select(p.c.currency, p.c.created_at, p.c.amount).where(
+            p.c.tenant_id == tenant.id,
+            p.c.status == SUCCEEDED,
+            p.c.created_at >= piece.start,
+            p.c.created_at < piece.end,
+            *_live_only(p.c.livemode, include_test),
+        )
+        for currency, created_at, amount in conn.execute(rows):
+            per_day[(currency, local_date(created_at, tenant.zone))] += amount
+    return per_day
+
+
+def _scaled(conn: Connection, tenant: Tenant, per_day: dict[tuple[str, date], int]) -> int:
+    """The exact sum of the groups in ``1/RATE_SCALE`` micros of the reporting currency: those
+    in it need no rate, the others converted with their day's rate (in (currency, day) order,
+    so a missing rate names the first)."""
+    reporting = tenant.currency
+    same = sum(v for (c, _), v in per_day.items() if c == reporting)
+    foreign = {k: v for k, v in per_day.items() if k[0] != reporting}
+    scaled = same * RATE_SCALE
+    if foreign:
+        days = [day for _, day in foreign]
+        currencies = {currency for currency, _ in foreign}
+        converter = load_converter(conn, tenant.id, reporting, currencies, min(days), max(days))
+        scaled += converter.total_scaled((c, d, m) for (c, d), m in sorted(foreign.items()))
+    return scaled
+
+
+def _revenue_by_groups(
+    conn: Connection, tenant: Tenant, include_test: bool, parts: SpanDays
+) -> int:
+    """The revenue from every (currency, day) group: whole days from the roll-up, the pieces
+    from the rows."""
+    reporting = tenant.currency
+    per_day = _piece_groups(conn, tenant, include_test, parts)
     if parts.first is not None:
         d = t.payment_days
         stmt = (
@@ -163,25 +255,5 @@ def _revenue_minor(conn: Connection, tenant: Tenant, include_test: bool, now: da
         )
         for currency, day, amount in conn.execute(stmt):
             per_day[(currency, day)] += int(amount)
-    p = t.payments
-    for piece in parts.pieces:
-        rows = select(p.c.currency, p.c.created_at, p.c.amount).where(
-            p.c.tenant_id == tenant.id,
-            p.c.status == SUCCEEDED,
-            p.c.created_at >= piece.start,
-            p.c.created_at < piece.end,
-            *_live_only(p.c.livemode, include_test),
-        )
-        for currency, created_at, amount in conn.execute(rows):
-            per_day[(currency, local_date(created_at, zone))] += amount
-    # Payments in the reporting currency need no rate: summed exactly (integers).
-    same = sum(v for (c, _), v in per_day.items() if c == reporting)
-    # Others: converted per currency and local day with that day's rate.
-    foreign = {k: v for k, v in per_day.items() if k[0] != reporting}
-    exact = Fraction(same)
-    if foreign:
-        days = [day for _, day in foreign]
-        currencies = {currency for currency, _ in foreign}
-        converter = load_converter(conn, tenant.id, reporting, currencies, min(days), max(days))
-        exact += converter.total((c, d, m) for (c, d), m in sorted(foreign.items()))
-    return micros_to_minor(round_minor(exact, reporting), reporting)
+    exact = _scaled(conn, tenant, per_day)
+    return micros_to_minor(round_minor_scaled(exact, RATE_SCALE, reporting), reporting)
