@@ -21,10 +21,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from billstats.db.dialect import read_transaction
@@ -33,6 +36,7 @@ from billstats.metrics.native_call_accounts import (
     AccountGroup,
     account_groups,
     account_groups_in,
+    minute_micros,
 )
 from tests.conftest import Frozen, TenantCtx, make_tenant
 from tests.metrics_api.support import Api, ingest, reader
@@ -256,3 +260,16 @@ def test_groups_per_bucket_equal_the_raw_calls(
     assert len(bucketed) <= len(daily)
     assert _per_bucket(bucketed, firsts) == _per_bucket(daily, firsts)
     assert all(g.currency == only for g in bucketed)
+
+
+@given(st.integers(0, 10**12))
+def test_minutes_in_micros_round_as_the_exact_fraction(seconds: int) -> None:
+    assert minute_micros(seconds) == round(Fraction(seconds * 1_000_000, 60))
+
+
+def test_minutes_in_micros_by_hand() -> None:
+    # 1 s = 16,666.66.. micros of a minute; 3 s = 50,000 exactly; half-way cases cannot occur
+    # (a remainder of 30 sixtieths needs seconds * 10**6 = 30 mod 60), checked all the same
+    assert [minute_micros(s) for s in (0, 1, 2, 3, 59, 60, 61)] == [
+        0, 16_667, 33_333, 50_000, 983_333, 1_000_000, 1_016_667,
+    ]  # fmt: skip

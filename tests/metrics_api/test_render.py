@@ -96,3 +96,30 @@ def test_percentage_change(current: object, previous: object, shown: str | None)
 def test_bucket_count_matches_the_buckets(first: date, days: int, interval: Interval) -> None:
     last = min(first + timedelta(days=days), date(2199, 12, 31))
     assert bucket_count(first, last, interval) == len(list(bucket_days(first, last, interval)))
+
+
+_item = st.one_of(
+    st.none(),
+    st.integers(-(10**15), 10**15),
+    st.fractions(max_denominator=1000).map(lambda f: f * 10**6),
+)
+
+
+@given(
+    kind=st.sampled_from(["money", "count", "quantity", "ratio"]),
+    currency=st.sampled_from(["USD", "JPY", "KWD"]),
+    raw=st.dictionaries(st.text(min_size=1, max_size=3), _item, max_size=8),
+)
+def test_a_breakdown_renders_each_item_as_a_scalar(
+    kind: str, currency: str, raw: dict[str, int | Fraction | None]
+) -> None:
+    """A breakdown's fast paths (whole-micros money, integer counts) write what ``scalar``
+    writes for each item, and raise where it raises."""
+    field = Field("b", "breakdown", kind)  # type: ignore[arg-type]
+    try:
+        expected: object = {name: scalar(kind, v, currency) for name, v in raw.items()}  # type: ignore[arg-type]
+    except Exception as exc:  # the same error either way
+        with pytest.raises(type(exc)):
+            value(field, raw, currency)
+        return
+    assert value(field, raw, currency) == expected

@@ -28,7 +28,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
@@ -237,6 +236,13 @@ def _fill(ctx: Context, buckets: Sequence[Bucket], cells: _Cells) -> None:
         cells.add_group(g)
 
 
+def minute_micros(seconds: int) -> int:
+    """``seconds / 60`` minutes in micros, rounded half-even (``round`` of the exact
+    ``Fraction``, which is what the quantity's text shows), in integer arithmetic."""
+    q, r = divmod(seconds * MICROS, 60)
+    return q + 1 if 2 * r > 60 or (2 * r == 60 and q % 2) else q
+
+
 def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     cells = _Cells(buckets)
     _fill(ctx, buckets, cells)
@@ -260,7 +266,7 @@ def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
             {
                 "account_cost": {a: cost(k, a) for a in order},
                 "account_calls": {a: calls.get(a, 0) for a in order},
-                "account_minutes": {a: Fraction(seconds.get(a, 0) * MICROS, 60) for a in order},
+                "account_minutes": {a: minute_micros(seconds.get(a, 0)) for a in order},
             }
         )
     return rows

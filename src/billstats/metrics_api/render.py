@@ -43,6 +43,15 @@ def _whole_money(micros: int, places: int) -> str:
     return f"{sign}{whole}.{minor:0{places}d}" if places else f"{sign}{whole}"
 
 
+def _whole_quantity(micros: int) -> str:
+    """``scalar("quantity", micros)`` for whole micros, in integer arithmetic."""
+    if not micros:
+        return "0"
+    sign = "-" if micros < 0 else ""
+    whole, fraction = divmod(abs(micros), 10**6)
+    return f"{sign}{whole}.{fraction:06d}".rstrip("0") if fraction else f"{sign}{whole}"
+
+
 def scalar(kind: FieldKind, value: int | Fraction | None, currency: str) -> str | int | None:
     if value is None:
         return None
@@ -71,7 +80,23 @@ def value(field: Field, raw: Value, currency: str) -> Rendered:
             return None
         if not isinstance(raw, dict) or field.item is None:
             raise TypeError(f"{field.name} must be a breakdown, not {raw!r}")
-        return {name: scalar(field.item, v, currency) for name, v in raw.items()}
+        item = field.item
+        if item == "money":  # whole micros, the common case: no per-value dispatch
+            places = minor_exponent(currency)
+            return {
+                name: _whole_money(v, places) if type(v) is int else scalar(item, v, currency)
+                for name, v in raw.items()
+            }
+        if item == "quantity":
+            return {
+                name: _whole_quantity(v) if type(v) is int else scalar(item, v, currency)
+                for name, v in raw.items()
+            }
+        if item == "count":
+            return {
+                name: v if type(v) is int else scalar(item, v, currency) for name, v in raw.items()
+            }
+        return {name: scalar(item, v, currency) for name, v in raw.items()}
     if isinstance(raw, dict):
         raise TypeError(f"{field.name} must be a {field.kind}, not a breakdown")
     return scalar(field.kind, raw, currency)
