@@ -148,6 +148,34 @@ def partner_accounts(conn: Connection, tenant_id: int, partner_id: str) -> list[
     return result
 
 
+def wallet_balances(
+    conn: Connection, tenant_id: int, partner_id: str, until: datetime
+) -> dict[str, int]:
+    """Sum of the transactions up to ``until`` (inclusive) of the partner's accounts' active
+    wallets, per wallet currency, in micros.
+
+    The wallets and their ``wallet_totals`` (sum and latest instant) are read once per data
+    revision: a wallet whose latest transaction is not after ``until`` (the usual case) has its
+    total as balance; the others sum their transactions up to ``until``."""
+    snap = derived.snapshot(conn, tenant_id)
+
+    def build() -> tuple[list[queries.WalletRow], int]:
+        rows = queries.wallet_rows(conn, tenant_id, partner_id)
+        return rows, 250 * len(rows) + 64
+
+    rows = derived.from_database(conn, snap, ("partner.wallets", partner_id), build)
+    totals: dict[str, int] = {}
+    for wallet_id, currency, amount, last_at in rows:
+        if amount is None or last_at is None:
+            value = 0
+        elif last_at <= until:
+            value = amount
+        else:  # some transaction is dated after ``until``: sum the wallet's up to it
+            value = queries.wallet_sum_until(conn, tenant_id, wallet_id, until)
+        totals[currency] = totals.get(currency, 0) + value
+    return totals
+
+
 def partner_currency(accounts: list[Account], reporting: str) -> str:
     """The accounts' common currency, else the tenant's reporting currency."""
     currencies = {a.currency for a in accounts if a.currency is not None}
@@ -189,7 +217,7 @@ def partner_report(
     currency = partner_currency(accounts, tenant.currency)
 
     today = local_date(now, zone)
-    balances = queries.wallet_balances(conn, tenant.id, partner_id, now)
+    balances = wallet_balances(conn, tenant.id, partner_id, now)
     to_partner = _exchange(conn, tenant, currency, set(balances), today, today)
     balance = sum((to_partner(micros, cur, today) for cur, micros in balances.items()), Fraction(0))
 

@@ -86,22 +86,15 @@ def accounts(conn: Connection, tenant_id: int, partner_id: str) -> list[dict[str
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def wallet_balances(
-    conn: Connection, tenant_id: int, partner_id: str, until: datetime
-) -> dict[str, int]:
-    """Sum of the transactions up to ``until`` (inclusive) of the partner's accounts' active
-    wallets, per wallet currency, in micros.
+WalletRow = tuple[str, str, int | None, datetime | None]  # (id, currency, total, last_at)
 
-    A wallet's total is kept by the ``wallet_totals`` roll-up with the instant of its latest
-    transaction: when that is not after ``until`` (the usual case) the total is the balance;
-    otherwise the wallet's transactions up to ``until`` are summed.
-    """
-    w, wt, x = t.wallets, t.wallet_totals, t.wallet_transactions
-    # whether the latest transaction is after ``until``, judged by the database (no instant is
-    # read back per wallet: a partner may have thousands)
-    late = (wt.c.last_at > until).label("late")
+
+def wallet_rows(conn: Connection, tenant_id: int, partner_id: str) -> list[WalletRow]:
+    """The partner's accounts' active wallets with the ``wallet_totals`` roll-up: the sum of
+    each wallet's transactions and the instant of its latest (None: no transaction)."""
+    w, wt = t.wallets, t.wallet_totals
     stmt = (
-        select(w.c.id, w.c.currency, wt.c.amount, late)
+        select(w.c.id, w.c.currency, wt.c.amount, wt.c.last_at)
         .select_from(
             w.outerjoin(wt, (wt.c.tenant_id == w.c.tenant_id) & (wt.c.wallet_id == w.c.id))
         )
@@ -111,24 +104,21 @@ def wallet_balances(
             w.c.status == "active",
         )
     )
-    totals: dict[str, int] = {}
-    for wallet_id, currency, amount, is_late in conn.execute(stmt).all():
-        if amount is None:
-            value = 0
-        elif not is_late:
-            value = int(amount)
-        else:  # some transaction is dated after ``until``: sum the wallet's up to it
-            value = int(
-                conn.execute(
-                    select(func.coalesce(func.sum(x.c.amount), 0)).where(
-                        x.c.tenant_id == tenant_id,
-                        x.c.wallet_id == wallet_id,
-                        x.c.created_at <= until,
-                    )
-                ).scalar_one()
-            )
-        totals[currency] = totals.get(currency, 0) + value
-    return totals
+    return [
+        (wallet_id, currency, None if amount is None else int(amount), last_at)
+        for wallet_id, currency, amount, last_at in conn.execute(stmt)
+    ]
+
+
+def wallet_sum_until(conn: Connection, tenant_id: int, wallet_id: str, until: datetime) -> int:
+    """The sum of one wallet's transactions up to ``until`` (inclusive), in micros."""
+    x = t.wallet_transactions
+    total = conn.execute(
+        select(func.coalesce(func.sum(x.c.amount), 0)).where(
+            x.c.tenant_id == tenant_id, x.c.wallet_id == wallet_id, x.c.created_at <= until
+        )
+    ).scalar_one()
+    return int(total)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine
 
+from billstats.metrics.partner import Account
+from billstats.surfaces.vobiz.shape import customers
 from tests.conftest import make_tenant
 from tests.surfaces.vobiz import scenario
 from tests.surfaces.vobiz.conftest import DASHBOARD, World, issue, load
@@ -145,6 +147,14 @@ def test_window_follows_the_clock(
         }
     ]
     assert body["total_balance"] == "1250.50000"
+    # The same data (no write: the wallets read at this revision are reused) at NOW, then just
+    # after t3 (dated a second after NOW): each instant sees exactly the transactions up to it.
+    pin_clock(scenario.NOW)
+    assert _get(http, DASHBOARD, world.p1.headers)["total_balance"] == scenario.TOTAL_BALANCE
+    pin_clock(scenario.NOW + timedelta(seconds=1))
+    assert _get(http, DASHBOARD, world.p1.headers)["total_balance"] == "1738.15432"  # + t3's 500
+    pin_clock(datetime(2026, 4, 12, 3, 59, tzinfo=UTC))
+    assert _get(http, DASHBOARD, world.p1.headers)["total_balance"] == "1250.50000"
 
 
 def test_a_partner_without_accounts(engine: Engine, http: httpx.Client, pin_clock: Any) -> None:
@@ -157,3 +167,24 @@ def test_a_partner_without_accounts(engine: Engine, http: httpx.Client, pin_cloc
     assert body["calls"] == scenario.roll(0, 0, 0, "0.00")
     assert body["by_product"]["sip_trunking"] == scenario.roll(0, 0, 0, "0.00")
     assert body["time_series"] == []
+
+
+def test_customers_are_shaped_once_per_account_list() -> None:
+    when = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+    accounts = [Account("a1", "MA1", "One", None, None, "USD", True, when)]
+    first = customers(accounts)
+    assert first == [
+        {
+            "auth_id": "MA1",
+            "name": "One",
+            "email": "",
+            "phone": "",
+            "is_active": True,
+            "created_at": "2026-04-01T12:00:00.000000+00:00",
+        }
+    ]
+    assert customers(accounts) is first  # the same list: shaped once
+    # another list (the accounts of a newer revision), even with equal content, is shaped anew
+    renamed = [Account("a1", "MA1", "Renamed", None, None, "USD", True, when)]
+    assert customers(renamed)[0]["name"] == "Renamed"
+    assert customers(list(accounts)) is not first

@@ -8,7 +8,9 @@ the type's empty value: ``""`` for text (company, email, phone, default pricing 
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -87,6 +89,29 @@ def _rollup(usage: Usage) -> dict[str, Any]:
     return {**_counts(usage), "total_cost": usage.cost_text}
 
 
+# The customers list of the last few account lists shaped (each list is the partner's accounts
+# at one data revision, shared by every request of that revision; 5,000 accounts at scale 100
+# cost a few milliseconds to shape): (the list itself, kept so its id is not reused, its shape).
+_SHAPED: OrderedDict[int, tuple[list[Account], list[dict[str, Any]]]] = OrderedDict()
+_SHAPED_KEEP = 16
+_SHAPED_LOCK = threading.Lock()
+
+
+def customers(accounts: list[Account]) -> list[dict[str, Any]]:
+    """``[_customer(a) for a in accounts]``, shaped once per list (never modified after)."""
+    with _SHAPED_LOCK:
+        found = _SHAPED.get(id(accounts))
+        if found is not None and found[0] is accounts:
+            _SHAPED.move_to_end(id(accounts))
+            return found[1]
+    shaped = [_customer(a) for a in accounts]
+    with _SHAPED_LOCK:
+        _SHAPED[id(accounts)] = (accounts, shaped)
+        while len(_SHAPED) > _SHAPED_KEEP:
+            _SHAPED.popitem(last=False)
+    return shaped
+
+
 def report_body(report: PartnerReport, tenant_id: int, auth_id: str) -> dict[str, Any]:
     sip = _rollup(report.by_product["sip_trunking"])
     # The vendor's schema types this one field as an integer: whole minutes.
@@ -97,7 +122,7 @@ def report_body(report: PartnerReport, tenant_id: int, auth_id: str) -> dict[str
         "accounts": {
             "total": report.account_count,
             "active": report.active_accounts,
-            "customers": [_customer(a) for a in report.accounts],
+            "customers": customers(report.accounts),
         },
         "total_balance": report.balance_text,
         "currency": report.currency,
