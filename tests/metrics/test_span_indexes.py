@@ -95,6 +95,15 @@ def test_whole_and_cut_runs_by_hand() -> None:
     assert _plain(days.tally(Span(BASE, BASE))) == (0, {}, {})
 
 
+def _seg(start: int, end: int | None, customer: str) -> SimpleNamespace:
+    """A segment from minute ``start`` to ``end`` (None: open) after ``BASE``."""
+    return SimpleNamespace(
+        start=BASE + timedelta(minutes=start),
+        end=None if end is None else BASE + timedelta(minutes=end),
+        customer_id=customer,
+    )
+
+
 _segment = st.tuples(
     st.integers(0, 1000), st.one_of(st.none(), st.integers(1, 400)), st.integers(0, 9)
 )
@@ -129,14 +138,7 @@ def test_subscribed_customers_of_a_span_equal_a_scan(
 ) -> None:
     """``SubscribedIndex.customers_in`` (with its shortcut for spans ending after every start)
     equals filtering every segment."""
-    segments = [
-        SimpleNamespace(
-            start=BASE + timedelta(minutes=s),
-            end=None if d is None else BASE + timedelta(minutes=s + d),
-            customer_id=f"c{c}",
-        )
-        for s, d, c in raw
-    ]
+    segments = [_seg(s, None if d is None else s + d, f"c{c}") for s, d, c in raw]
     index = SubscribedIndex(cast(Any, segments))
     lo, hi = BASE + timedelta(minutes=start), BASE + timedelta(minutes=start + length)
     expected = {s.customer_id for s in segments if (s.end is None or lo < s.end) and s.start < hi}
@@ -148,19 +150,11 @@ def test_subscribed_customers_of_a_span_equal_a_scan(
 
 
 def test_a_customer_seen_only_before_and_after_a_span_is_not_in_it() -> None:
-    def seg(start: int, end: int | None, customer: str) -> SimpleNamespace:
-        at = BASE + timedelta(minutes=start)
-        return SimpleNamespace(
-            start=at,
-            end=None if end is None else BASE + timedelta(minutes=end),
-            customer_id=customer,
-        )
-
     # "b" subscribed before the span and again after it (a trial converting later); "a" and
     # the others overlap it.
     # "e" ended exactly when the span starts: not in it.
-    segments = [seg(0, None, "a"), seg(0, 100, "b"), seg(900, None, "b"), seg(0, 200, "e")]
-    segments += [seg(10, None, f"x{n}") for n in range(20)]
+    segments = [_seg(0, None, "a"), _seg(0, 100, "b"), _seg(900, None, "b"), _seg(0, 200, "e")]
+    segments += [_seg(10, None, f"x{n}") for n in range(20)]
     index = SubscribedIndex(cast(Any, segments))
     found = index.customers_in(BASE + timedelta(minutes=200), BASE + timedelta(minutes=800))
     assert found == {"a", *(f"x{n}" for n in range(20))}
@@ -203,14 +197,7 @@ def test_customers_with_a_subscription_or_a_payment_equal_the_union(
 ) -> None:
     """``Customers.count`` (its bisection for windows reaching the latest payment, the set union
     otherwise) equals the union of the subscribed customers and the payers."""
-    segments = [
-        SimpleNamespace(
-            start=BASE + timedelta(minutes=s),
-            end=None if d is None else BASE + timedelta(minutes=s + d),
-            customer_id=f"c{c}",
-        )
-        for s, d, c in raw
-    ]
+    segments = [_seg(s, None if d is None else s + d, f"c{c}") for s, d, c in raw]
     index = SubscribedIndex(cast(Any, segments))
     payers = Distinct(sorted((BASE + timedelta(minutes=m), f"c{c}") for m, c in paid))
     counter = Customers(index, payers)
@@ -220,20 +207,12 @@ def test_customers_with_a_subscription_or_a_payment_equal_the_union(
 
 
 def test_a_late_subscriber_counts_only_if_it_paid_in_the_window() -> None:
-    def seg(start: int, end: int | None, customer: str) -> SimpleNamespace:
-        at = BASE + timedelta(minutes=start)
-        return SimpleNamespace(
-            start=at,
-            end=None if end is None else BASE + timedelta(minutes=end),
-            customer_id=customer,
-        )
-
     # "late" and "late_paid" subscribe only after the window (a trial starting tomorrow);
     # "late_paid" paid inside it, "edge" exactly at its start, "gone" ended before it but paid
     # inside it, "old" neither.
-    segments = [seg(900, None, "late"), seg(900, None, "late_paid"), seg(0, 100, "gone")]
-    segments += [seg(950, None, "edge")]
-    segments += [seg(0, 50, "old")] + [seg(10, None, f"x{n}") for n in range(40)]
+    segments = [_seg(900, None, "late"), _seg(900, None, "late_paid"), _seg(0, 100, "gone")]
+    segments += [_seg(950, None, "edge")]
+    segments += [_seg(0, 50, "old")] + [_seg(10, None, f"x{n}") for n in range(40)]
     index = SubscribedIndex(cast(Any, segments))
     # the late segments are few: the window's count takes the bisection
     assert index.late(
