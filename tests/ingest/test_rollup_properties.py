@@ -43,7 +43,7 @@ from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import Span
 from billstats.metrics.fx import Converter, MissingRate
 from billstats.metrics.mrr import MrrHistory
-from billstats.metrics.native_support import Money
+from billstats.metrics.native_support import Money, Part
 from billstats.metrics.pricing import round_minor_scaled
 from billstats.metrics.registry import Context, Filters, make_buckets
 from billstats.metrics.tally import Tally
@@ -421,10 +421,23 @@ def _check_invoice_metric(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
             last = first + timedelta(days=days)
             buckets = make_buckets(first - timedelta(days=1), last, interval, tz, now)
             rolled = rollup_invoices.invoice_tallies(ctx, buckets)
-            _, raw = native_invoices._load_rows(ctx, buckets)
+            money, raw = native_invoices._load_rows(ctx, buckets)
             for name, mine in rolled.items():
-                theirs = getattr(raw, name)
+                theirs = [p.tally for p in getattr(raw, name)]
                 assert [_same(x) for x in mine] == [_same(x) for x in theirs], (name, livemode)
+            # The figures shown: whole days from the running totals (or all from the tallies).
+            parts = rollup_invoices.invoice_parts(ctx, buckets)
+            shown = [_part_figures(money, p) for p in parts.values()]
+            expected = [_part_figures(money, getattr(raw, name)) for name in parts]
+            assert shown == expected, (livemode, currency, interval)
+
+
+def _part_figures(money: Money, parts: list[Part]) -> list[Any]:
+    """Each part's amount and count as shown (or the missing-rate error raised)."""
+    try:
+        return [(money.amount_of(p), money.count_of(p)) for p in parts]
+    except MissingRate as exc:
+        return [str(exc)]
 
 
 def _figures(ctx: Context, per_bucket: list[native_flows.BucketFlows]) -> list[Any]:

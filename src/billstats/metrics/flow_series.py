@@ -20,6 +20,7 @@ error naming the group it meets first.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
@@ -47,41 +48,39 @@ class Whole:
 NOTHING = Whole((0,) * len(FIGURES), (0,) * len(FIGURES))
 
 
-class FlowSeries:
-    """Running totals per figure and local day (see the module docstring).
+class DaySeries:
+    """Running totals per figure over consecutive local days, in one currency.
 
-    ``converter``: convert every group into ``currency`` (the reporting currency); None: keep
-    only the groups in ``currency``, unconverted."""
+    Built from groups ``(figure, local day, currency, micros, records)``: ``converter``: convert
+    every group into ``currency`` (the reporting currency); None: keep only the groups in
+    ``currency``, unconverted.  A day holding a foreign amount without a rate is listed, and
+    :meth:`whole` of a run of days containing one is None."""
 
-    def __init__(self, days: FlowDays, currency: str, converter: Converter | None) -> None:
+    def __init__(
+        self,
+        figures: int,
+        groups: Sequence[tuple[int, date, str, int, int]],
+        currency: str,
+        converter: Converter | None,
+    ) -> None:
         self.currency = currency
         self._converter = converter
-        found = days.payment_days + days.refund_days
-        self.base = min(found).toordinal() if found else 0
-        size = max(found).toordinal() - self.base + 1 if found else 0
-        amounts = [[0] * size for _ in FIGURES]
-        counts = [[0] * size for _ in FIGURES]
+        self.nothing = Whole((0,) * figures, (0,) * figures)
+        self.base = min(g[1] for g in groups).toordinal() if groups else 0
+        size = max(g[1] for g in groups).toordinal() - self.base + 1 if groups else 0
+        amounts = [[0] * size for _ in range(figures)]
+        counts = [[0] * size for _ in range(figures)]
         missing: set[int] = set()
-
-        def put(figure: int, day: int, cur: str, on: date, micros: int, n: int) -> None:
+        for figure, on, cur, micros, n in groups:
+            day = on.toordinal() - self.base
             scaled = self._scaled(cur, on, micros)
             if scaled is None:
                 if self._converter is None:
-                    return  # another currency than the filter's: neither amount nor count
+                    continue  # another currency than the filter's: neither amount nor count
                 missing.add(day)
                 scaled = 0
             amounts[figure][day] += scaled
             counts[figure][day] += n
-
-        for on, cur, recurring, affiliate, n, amount, fee, commission in days.payments:
-            i = on.toordinal() - self.base
-            put(RECURRING if recurring else ONETIME, i, cur, on, amount, n)
-            put(FEES, i, cur, on, fee, n)
-            if affiliate:
-                put(AFFILIATE_SALES, i, cur, on, amount, n)
-                put(COMMISSIONS, i, cur, on, commission, n)
-        for on, cur, n, amount in days.refunds:
-            put(REFUNDS, on.toordinal() - self.base, cur, on, amount, n)
         self._amounts = [[0, *accumulate(a)] for a in amounts]
         self._counts = [[0, *accumulate(c)] for c in counts]
         self._missing = sorted(missing)
@@ -104,7 +103,7 @@ class FlowSeries:
         lo = max(first.toordinal() - self.base, 0)
         hi = min(last.toordinal() - self.base + 1, len(self._amounts[0]) - 1)
         if lo >= hi:
-            return NOTHING
+            return self.nothing
         at = bisect_left(self._missing, lo)
         if at < len(self._missing) and self._missing[at] < hi:
             return None
@@ -115,7 +114,22 @@ class FlowSeries:
 
     @property
     def nbytes(self) -> int:
-        return 2 * len(FIGURES) * 40 * len(self._amounts[0]) + 8 * len(self._missing) + 200
+        return 2 * len(self._amounts) * 40 * len(self._amounts[0]) + 8 * len(self._missing) + 200
+
+
+class FlowSeries(DaySeries):
+    """The flows' figures (``FIGURES``) per local day of :class:`FlowDays`."""
+
+    def __init__(self, days: FlowDays, currency: str, converter: Converter | None) -> None:
+        groups: list[tuple[int, date, str, int, int]] = []
+        for on, cur, recurring, affiliate, n, amount, fee, commission in days.payments:
+            groups.append((RECURRING if recurring else ONETIME, on, cur, amount, n))
+            groups.append((FEES, on, cur, fee, n))
+            if affiliate:
+                groups.append((AFFILIATE_SALES, on, cur, amount, n))
+                groups.append((COMMISSIONS, on, cur, commission, n))
+        groups += [(REFUNDS, on, cur, amount, n) for on, cur, n, amount in days.refunds]
+        super().__init__(len(FIGURES), groups, currency, converter)
 
 
 def flow_series(

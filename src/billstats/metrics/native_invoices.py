@@ -36,12 +36,13 @@ from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.native_support import (
     Buckets,
     Money,
+    Part,
     covering,
     level_instants,
     record_scope,
 )
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
-from billstats.metrics.rollup_invoices import invoice_tallies
+from billstats.metrics.rollup_invoices import invoice_parts
 from billstats.metrics.tally import Tally
 
 DRAFT, PAID, VOID = "draft", "paid", "void"
@@ -83,11 +84,11 @@ class _Level:
 
 @dataclass
 class InvoiceBuckets:
-    issued: list[Tally]
-    paid: list[Tally]
-    overdue: list[Tally]
-    open: list[Tally]
-    past_due: list[Tally]
+    issued: list[Part]
+    paid: list[Part]
+    overdue: list[Part]
+    open: list[Part]
+    past_due: list[Part]
 
 
 def _rows(ctx: Context, span: Span) -> list[Any]:
@@ -127,11 +128,8 @@ def _rows(ctx: Context, span: Span) -> list[Any]:
 def _load(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceBuckets]:
     if ctx.filters.product_id is None and ctx.filters.plan_id is None:
         # Every invoice of the mode counts: the daily roll-ups (rollup_invoices).
-        found = invoice_tallies(ctx, buckets)
-        result = InvoiceBuckets(
-            found["issued"], found["paid"], found["overdue"], found["open"], found["past_due"]
-        )
-        return Money(ctx), result
+        found = invoice_parts(ctx, buckets)
+        return Money(ctx), InvoiceBuckets(**found)
     return _load_rows(ctx, buckets)
 
 
@@ -170,14 +168,14 @@ def _load_rows(ctx: Context, buckets: Sequence[Bucket]) -> tuple[Money, InvoiceB
         outstanding.add(size, row.currency, lo, hi, row.total)
         past_due.add(size, row.currency, max(lo, bisect_right(ends, row.due)), hi, row.total)
 
-    result = InvoiceBuckets(
+    tallies = (
         flows["issued"],
         flows["paid"],
         flows["overdue"],
         outstanding.tallies(ends, ctx),
         past_due.tallies(ends, ctx),
     )
-    return Money(ctx), result
+    return Money(ctx), InvoiceBuckets(*([Part(x) for x in found] for found in tallies))
 
 
 def _invoices(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
@@ -186,15 +184,15 @@ def _invoices(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     for k in range(len(buckets)):
         rows.append(
             {
-                "invoices_issued": money.count(b.issued[k]),
-                "invoices_issued_amount": money.amount(b.issued[k]),
-                "invoices_paid": money.count(b.paid[k]),
-                "invoices_paid_amount": money.amount(b.paid[k]),
-                "invoices_open": money.count(b.open[k]),
-                "invoices_open_amount": money.amount(b.open[k]),
-                "invoices_overdue": money.count(b.overdue[k]),
-                "invoices_overdue_amount": money.amount(b.overdue[k]),
-                "overdue_balance": money.amount(b.past_due[k]),
+                "invoices_issued": money.count_of(b.issued[k]),
+                "invoices_issued_amount": money.amount_of(b.issued[k]),
+                "invoices_paid": money.count_of(b.paid[k]),
+                "invoices_paid_amount": money.amount_of(b.paid[k]),
+                "invoices_open": money.count_of(b.open[k]),
+                "invoices_open_amount": money.amount_of(b.open[k]),
+                "invoices_overdue": money.count_of(b.overdue[k]),
+                "invoices_overdue_amount": money.amount_of(b.overdue[k]),
+                "overdue_balance": money.amount_of(b.past_due[k]),
             }
         )
     return rows

@@ -132,13 +132,16 @@ class ChurnCounts:
         churns = count_between(self.days, after, upto)
         if not churns or not self.firsts:
             return churns
-        # Repeats with after < earlier day (and so after < later day) and later day <= upto.
+        # Repeats with after < earlier day (and so after < later day) and later day <= upto;
+        # a repeat whose earlier day is after ``upto`` has its later day after it too, so only
+        # the blocks up to the last earlier day <= upto can hold one.
         start = bisect_right(self.firsts, after)
+        end = bisect_right(self.firsts, upto)
         repeats = 0
         block = -(-start // _BLOCK)
-        for i in range(start, min(block * _BLOCK, len(self.seconds))):
+        for i in range(start, min(block * _BLOCK, end)):
             repeats += self.seconds[i] <= upto
-        for b in range(block, len(self.blocks)):
+        for b in range(block, -(-end // _BLOCK)):
             repeats += bisect_right(self.blocks[b], upto)
         return churns - repeats
 

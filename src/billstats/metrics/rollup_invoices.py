@@ -12,6 +12,11 @@ totals of those days:
 Pieces of days (the span's edges, a level read at ``now``) take the invoices issued, paid or due
 in the piece from the raw rows (by the issue, payment and due indexes).  Every figure equals
 :func:`billstats.metrics.native_invoices` over the raw rows.
+
+The flows of whole days are summed once per data revision into running totals in the answer's
+currency (:class:`~billstats.metrics.flow_series.DaySeries`, the same exact integer conversion as
+the tallies'), so a bucket's whole days are two subtractions instead of a walk over every
+(currency, day) group of the history.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from billstats.db import tables as t
-from billstats.metrics import derived
+from billstats.metrics import derived, shared_rates
 from billstats.metrics.calendar import Span, day_start, local_date
-from billstats.metrics.native_support import Buckets, covering, level_instants
+from billstats.metrics.flow_series import DaySeries, Whole
+from billstats.metrics.native_support import Buckets, Part, covering, level_instants
 from billstats.metrics.registry import Bucket, Context
 from billstats.metrics.rollup_days import split
 from billstats.metrics.rollup_flows import add
@@ -162,8 +168,62 @@ class Levels:
         return out
 
 
-def invoice_tallies(ctx: Context, buckets: Sequence[Bucket]) -> dict[str, list[Tally]]:
-    """Per figure (issued, paid, overdue, open, past_due), one tally per bucket."""
+FLOWS = ("issued", "paid", "overdue")
+
+
+def series(ctx: Context) -> DaySeries:
+    """The flows (``FLOWS`` order) of the whole days of :func:`history` as running totals in the
+    answer's currency (every currency converted on its day, or the filter's currency alone),
+    shared per data revision, mode, filter and reporting currency."""
+    f = ctx.filters
+    snap = derived.snapshot(ctx.conn, ctx.tenant_id)
+    found = history(ctx)
+    converter = None
+    if f.currency is None:
+        converter = shared_rates.converter(ctx.conn, snap, ctx.currency)
+
+    def build() -> tuple[DaySeries, int]:
+        groups = [
+            (k, day, currency, total, n)
+            for k, name in enumerate(FLOWS)
+            for currency, day, n, total in found.sums.get(name, ())
+        ]
+        made = DaySeries(len(FLOWS), groups, f.currency or ctx.currency, converter)
+        return made, made.nbytes
+
+    key = ("invoice_series", f.livemode, f.currency, ctx.currency)
+    return derived.derived(snap, key, build)
+
+
+def invoice_parts(ctx: Context, buckets: Sequence[Bucket]) -> dict[str, list[Part]]:
+    """Per figure (issued, paid, overdue, open, past_due), one part per bucket: the flows' whole
+    days already summed from :func:`series`, everything else (pieces of days at the span's
+    edges, the levels) as tallies.  When a whole day lacks a rate, all of it as tallies (so the
+    missing-rate error names the group the conversion meets first, as before)."""
+    span = covering(buckets, ctx.now)
+    parts = split(span, ctx.timezone)
+    wholes: list[Whole | None] = []
+    if parts.first is not None and parts.last is not None:
+        found = series(ctx)
+        for b in buckets:
+            first, last = max(b.first, parts.first), min(b.last, parts.last)
+            wholes.append(found.whole(first, last) if first <= last else found.nothing)
+    summed = bool(wholes) and None not in wholes
+    tallies = invoice_tallies(ctx, buckets, whole_days=not summed)
+    out = {name: [Part(x) for x in found_tallies] for name, found_tallies in tallies.items()}
+    if summed:
+        for k, name in enumerate(FLOWS):
+            for part, whole in zip(out[name], wholes, strict=True):
+                assert whole is not None
+                part.scaled, part.count = whole.scaled[k], whole.counts[k]
+    return out
+
+
+def invoice_tallies(
+    ctx: Context, buckets: Sequence[Bucket], *, whole_days: bool = True
+) -> dict[str, list[Tally]]:
+    """Per figure (issued, paid, overdue, open, past_due), one tally per bucket (without the
+    flows' whole days unless ``whole_days``: :func:`invoice_parts` has them summed)."""
     tz = ctx.timezone
     span = covering(buckets, ctx.now)
     where = Buckets(buckets)
@@ -173,7 +233,7 @@ def invoice_tallies(ctx: Context, buckets: Sequence[Bucket]) -> dict[str, list[T
     parts = split(span, tz)
     found = history(ctx)
     sums = found.sums
-    for name in out:  # whole days of the span
+    for name in out if whole_days else ():  # whole days of the span
         for currency, day, n, total in sums.get(name, ()):
             if parts.first is not None and parts.last is not None:
                 k = where.index(day) if parts.first <= day <= parts.last else None
