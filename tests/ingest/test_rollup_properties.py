@@ -34,16 +34,17 @@ from billstats.metrics import (
     native_invoices,
     native_usage,
     overview,
+    partner_queries,
     rollup_flows,
     rollup_invoices,
     sales,
     shared_rates,
 )
 from billstats.metrics.attribution import Attribution
-from billstats.metrics.calendar import Span
+from billstats.metrics.calendar import Span, day_start, local_date
 from billstats.metrics.fx import Converter, MissingRate
 from billstats.metrics.mrr import MrrHistory
-from billstats.metrics.native_support import Money, Part
+from billstats.metrics.native_support import Money, Part, covering
 from billstats.metrics.pricing import round_minor_scaled
 from billstats.metrics.registry import Context, Filters, make_buckets
 from billstats.metrics.tally import Tally
@@ -398,6 +399,7 @@ def _check(engine: Engine, tenant_id: int, tz: ZoneInfo, reads: bool = False) ->
         if reads:
             _check_reads(conn, tenant_id, tz)
         _check_usage(conn, tenant_id, tz)
+        _check_call_metric(conn, tenant_id, tz)
 
 
 def _same(tally: Tally) -> tuple[int, dict[Any, tuple[int, int]]]:
@@ -472,6 +474,61 @@ def _check_flow_metric(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
                 assert isinstance(tallies[0], str), (livemode, currency, interval)
             else:
                 assert _figures(ctx, series) == tallies, (livemode, currency, interval)
+
+
+def _rows_or_error(compute: Any, *args: Any) -> list[Any] | str:
+    try:
+        rows: list[Any] = compute(*args)
+        return rows
+    except MissingRate as exc:
+        return str(exc)
+
+
+def _calls_from_raw(ctx: Context, buckets: list[Any]) -> list[Any]:
+    """The calls metric from the call records themselves, grouped per local day."""
+    span = covering(buckets, ctx.now)
+    tz = ctx.timezone
+    days = [local_date(span.start, tz)]
+    while day_start(days[-1] + timedelta(days=1), tz) < span.end:
+        days.append(days[-1] + timedelta(days=1))
+    bounds = [day_start(d, tz) for d in (*days, days[-1] + timedelta(days=1))]
+    f = ctx.filters
+    found = partner_queries.call_groups(
+        ctx.conn, ctx.tenant_id, f.partner_id, days, bounds, ctx.now
+    )
+    cells = native_usage._CallCells(buckets)
+    for g in found if f.livemode else ():
+        if f.currency in (None, g.currency):
+            cells.add_group(g)
+    return native_usage._call_rows(ctx, cells)
+
+
+def _check_call_metric(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:
+    """The calls metric from the running totals (and the edges' raw rows) equals the one from
+    the call records; GBP has no rate at all (every path raises the same error)."""
+    first = START.astimezone(tz).date()
+    cases = (
+        (None, "USD", None, True),
+        (None, "USD", "p1", True),
+        ("EUR", "USD", None, True),
+        ("USD", "USD", "p2", True),
+        (None, "GBP", None, True),
+        (None, "USD", None, False),
+    )
+    for currency, reporting, partner, livemode in cases:
+        filters = Filters(currency=currency, partner_id=partner, livemode=livemode)
+        for days, interval, now_minutes in (
+            (6, "day", 60 * 24 * 3 + 17),
+            (9, "month", 60 * 24 * 9),
+            (3, "week", 60 * 24 * 30),
+        ):
+            now = START + timedelta(minutes=now_minutes)
+            ctx = Context(conn, tenant_id, tz, reporting, filters, now)
+            last = first + timedelta(days=days)
+            buckets = make_buckets(first - timedelta(days=1), last, interval, tz, now)
+            shown = _rows_or_error(native_usage._calls, ctx, buckets)
+            expected = _rows_or_error(_calls_from_raw, ctx, buckets)
+            assert shown == expected, (currency, reporting, partner, interval)
 
 
 def _check_usage(conn: Any, tenant_id: int, tz: ZoneInfo) -> None:

@@ -27,15 +27,13 @@ from sqlalchemy import and_, func, select, true
 from billstats.db import tables as t
 from billstats.metrics import partner_queries
 from billstats.metrics.calendar import Span, local_date
-from billstats.metrics.native_support import Buckets, Money, covering, record_scope
-from billstats.metrics.partner import DIRECTIONS, PRODUCTS
+from billstats.metrics.call_series import ANSWERED, COST, PARTS, SECONDS, call_series, figure
+from billstats.metrics.flow_series import Whole
+from billstats.metrics.native_support import Buckets, Money, Part, covering, record_scope
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.rollup_days import split
 from billstats.metrics.tally import Tally
 from billstats.money import MICROS
-
-PARTS = ("", *(f"{name}_" for name in (*DIRECTIONS, *PRODUCTS)))
-
 
 UsageDays = dict[tuple[date, str], tuple[int, int]]  # (local day, code) -> (quantity, events)
 
@@ -119,47 +117,90 @@ def _usage(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     ]
 
 
-def _call_groups(ctx: Context, span: Span) -> list[partner_queries.CallGroup]:
-    """The calls started in ``span`` grouped by local day (and direction, product, currency,
-    answered), loaded once per request (whole days from the daily roll-up)."""
-    key = ("native_usage.calls", span.start, span.end)
-    if key not in ctx.cache:
-        ctx.cache[key] = partner_queries.call_groups_in(
-            ctx.conn, ctx.tenant_id, ctx.filters.partner_id, span, ctx.timezone
-        )
-    result: list[partner_queries.CallGroup] = ctx.cache[key]
-    return result
+class _CallCells:
+    """Per part of the metric and bucket: calls, answered calls, billed seconds and the cost (a
+    part: whole days already summed by the series, other groups as a tally)."""
+
+    def __init__(self, buckets: Sequence[Bucket]) -> None:
+        size = len(buckets)
+        self.where = Buckets(buckets)
+        self.counts = {p: [0] * size for p in PARTS}
+        self.answered = {p: [0] * size for p in PARTS}
+        self.seconds = {p: [0] * size for p in PARTS}
+        self.costs = {p: [Part(Tally()) for _ in buckets] for p in PARTS}
+
+    def add_whole(self, k: int, whole: Whole) -> None:
+        counts = whole.counts
+        for p in PARTS:
+            cost = figure(p, COST)
+            self.counts[p][k] += counts[cost]
+            self.answered[p][k] += counts[figure(p, ANSWERED)]
+            self.seconds[p][k] += counts[figure(p, SECONDS)]
+            part = self.costs[p][k]
+            part.scaled += whole.scaled[cost]
+            part.count += counts[cost]
+
+    def add_group(self, g: partner_queries.CallGroup) -> None:
+        k = self.where.index(g.day)
+        if k is None:
+            return
+        for p in ("", f"{g.direction}_", f"{g.product}_"):
+            self.counts[p][k] += g.calls
+            self.answered[p][k] += g.calls if g.answered else 0
+            self.seconds[p][k] += g.billed_seconds
+            tally = self.costs[p][k].tally
+            tally.sums[(g.currency, g.day)] += g.cost
+            tally.counts[(g.currency, g.day)] += g.calls
+
+
+def _call_cells(ctx: Context, buckets: Sequence[Bucket]) -> _CallCells:
+    """The calls of each bucket: whole days from the running totals (``call_series``) and the
+    pieces of days at the edges from the raw rows; every group from the roll-up when a whole day
+    lacks a rate (the conversion then raises the error naming it)."""
+    f = ctx.filters
+    cells = _CallCells(buckets)
+    if not f.livemode:
+        return cells
+    span = covering(buckets, ctx.now)
+    parts = split(span, ctx.timezone)
+    groups: list[partner_queries.CallGroup] = []
+    if parts.first is not None and parts.last is not None:
+        series = call_series(ctx.conn, ctx.tenant_id, f.partner_id, ctx.currency, f.currency)
+        wholes: list[Whole | None] = []
+        for b in buckets:
+            first, last = max(b.first, parts.first), min(b.last, parts.last)
+            wholes.append(series.whole(first, last) if first <= last else series.nothing)
+        if None in wholes:
+            groups = partner_queries.call_day_groups(
+                ctx.conn, ctx.tenant_id, f.partner_id, parts.first, parts.last
+            )
+        else:
+            for k, whole in enumerate(wholes):
+                assert whole is not None
+                cells.add_whole(k, whole)
+    groups += partner_queries.piece_groups(
+        ctx.conn, ctx.tenant_id, f.partner_id, parts.pieces, ctx.timezone
+    )
+    for g in groups:
+        if f.currency is None or g.currency == f.currency:
+            cells.add_group(g)
+    return cells
 
 
 def _calls(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
-    size = len(buckets)
-    counts = {p: [0] * size for p in PARTS}
-    answered = {p: [0] * size for p in PARTS}
-    seconds = {p: [0] * size for p in PARTS}
-    costs = {p: [Tally() for _ in buckets] for p in PARTS}
-    where = Buckets(buckets)
-    groups = _call_groups(ctx, covering(buckets, ctx.now)) if ctx.filters.livemode else []
-    for g in groups:
-        if ctx.filters.currency is not None and g.currency != ctx.filters.currency:
-            continue
-        k = where.index(g.day)
-        if k is None:
-            continue
-        for part in ("", f"{g.direction}_", f"{g.product}_"):
-            counts[part][k] += g.calls
-            answered[part][k] += g.calls if g.answered else 0
-            seconds[part][k] += g.billed_seconds
-            costs[part][k].sums[(g.currency, g.day)] += g.cost
-            costs[part][k].counts[(g.currency, g.day)] += g.calls
+    return _call_rows(ctx, _call_cells(ctx, buckets))
+
+
+def _call_rows(ctx: Context, cells: _CallCells) -> list[Row]:
     money = Money(ctx)
     rows: list[Row] = []
-    for k in range(size):
+    for k in range(len(cells.where.buckets)):
         row: Row = {}
         for p in PARTS:
-            row[f"{p}calls"] = counts[p][k]
-            row[f"{p}answered_calls"] = answered[p][k]
-            row[f"{p}minutes"] = Fraction(seconds[p][k] * MICROS, 60)
-            row[f"{p}cost"] = money.amount(costs[p][k])
+            row[f"{p}calls"] = cells.counts[p][k]
+            row[f"{p}answered_calls"] = cells.answered[p][k]
+            row[f"{p}minutes"] = Fraction(cells.seconds[p][k] * MICROS, 60)
+            row[f"{p}cost"] = money.amount_of(cells.costs[p][k])
         rows.append(row)
     return rows
 

@@ -233,22 +233,50 @@ def call_groups_in(
     """
     parts = split(span, tz)
     out: list[CallGroup] = []
-    if parts.first is not None:
-        d = t.call_days
-        keys = (d.c.day, d.c.direction, d.c.product, d.c.currency, d.c.answered)
-        stmt = (
-            select(*keys, func.sum(d.c.calls), func.sum(d.c.billed_seconds), func.sum(d.c.cost))
-            .where(d.c.tenant_id == tenant_id, d.c.day >= parts.first, d.c.day <= parts.last)
-            .group_by(*keys)
-        )
-        if partner_id is not None:
-            stmt = stmt.where(d.c.partner_id == partner_id)
-        out += [
-            CallGroup(day, direction, product, currency, bool(answered), int(n), int(b), int(c))
-            for day, direction, product, currency, answered, n, b, c in conn.execute(stmt)
-        ]
-    for piece in parts.pieces:
+    if parts.first is not None and parts.last is not None:
+        out += call_day_groups(conn, tenant_id, partner_id, parts.first, parts.last)
+    out += piece_groups(conn, tenant_id, partner_id, parts.pieces, tz)
+    out.sort(key=lambda g: (g.day, g.direction, g.product, g.currency, g.answered))
+    return out
+
+
+def call_day_groups(
+    conn: Connection,
+    tenant_id: int,
+    partner_id: str | None,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[CallGroup]:
+    """The groups of the ``call_days`` roll-up's days ``first``..``last`` (every day when None)
+    summed over the partners (only ``partner_id``'s when given)."""
+    d = t.call_days
+    keys = (d.c.day, d.c.direction, d.c.product, d.c.currency, d.c.answered)
+    stmt = (
+        select(*keys, func.sum(d.c.calls), func.sum(d.c.billed_seconds), func.sum(d.c.cost))
+        .where(d.c.tenant_id == tenant_id)
+        .group_by(*keys)
+    )
+    if first is not None and last is not None:
+        stmt = stmt.where(d.c.day >= first, d.c.day <= last)
+    if partner_id is not None:
+        stmt = stmt.where(d.c.partner_id == partner_id)
+    return [
+        CallGroup(day, direction, product, currency, bool(answered), int(n), int(b), int(c))
+        for day, direction, product, currency, answered, n, b, c in conn.execute(stmt)
+    ]
+
+
+def piece_groups(
+    conn: Connection,
+    tenant_id: int,
+    partner_id: str | None,
+    pieces: Sequence[Span],
+    tz: ZoneInfo,
+) -> list[CallGroup]:
+    """The groups of the calls started in ``pieces`` (each inside one local day), from the raw
+    rows."""
+    out: list[CallGroup] = []
+    for piece in pieces:
         day = local_date(piece.start, tz)
         out += call_groups(conn, tenant_id, partner_id, [day], [piece.start, piece.end], piece.end)
-    out.sort(key=lambda g: (g.day, g.direction, g.product, g.currency, g.answered))
     return out
