@@ -33,9 +33,16 @@ from billstats.metrics.attribution import Attribution
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.customer_mrr import customer_history
 from billstats.metrics.derived import snapshot
-from billstats.metrics.fx import Converter, MissingRate
+from billstats.metrics.fx import RATE_SCALE, Converter, MissingRate
 from billstats.metrics.mrr import MrrHistory
-from billstats.metrics.mrr_movements import CHURN, NEW
+from billstats.metrics.mrr_movements import (
+    CHURN,
+    CONTRACTION,
+    EXPANSION,
+    NEW,
+    REACTIVATION,
+    CustomerChange,
+)
 from billstats.metrics.mrr_timeline import Scope, load_segments
 from billstats.metrics.native_mrr_book import Book
 from billstats.metrics.native_mrr_valued import ChurnCounts, Valuation
@@ -107,14 +114,35 @@ def _import(client: httpx.Client, lines: list[dict[str, Any]]) -> None:
     assert response.status_code == 200, response.text
 
 
+def _valued(change: CustomerChange, conv: Converter) -> tuple[str, Fraction] | None:
+    """A change valued the straightforward way: each currency's amount converted exactly
+    (``Converter.convert``, a fraction) at the change's day rate; (kind, positive amount)."""
+
+    def total(amounts: Any) -> Fraction:
+        return sum((conv.convert(v, cur, change.day) for cur, v in amounts), Fraction(0))
+
+    if change.kind in (NEW, REACTIVATION):
+        return change.kind, total(change.after)
+    if change.kind == CHURN:
+        return CHURN, total(change.before)
+    delta = total(change.deltas().items())
+    if delta > 0:
+        return EXPANSION, delta
+    return (CONTRACTION, -delta) if delta < 0 else None
+
+
 def _sums_walk(book: Book, conv: Converter, after: date, upto: date) -> dict[str, Fraction]:
     """What the native MRR figures summed before: every change of the range, valued."""
     sums: dict[str, Fraction] = {}
     for i in book.span(after, upto):
-        valued = book.valued(i, conv)
+        valued = _valued(book.changes[i], conv)
         if valued is not None:
             sums[valued[0]] = sums.get(valued[0], Fraction(0)) + valued[1]
     return sums
+
+
+def _valuation_sums(valuation: Valuation, after: date, upto: date) -> dict[str, Fraction]:
+    return {k: Fraction(v, RATE_SCALE) for k, v in valuation.sums(after, upto).items()}
 
 
 def _outcome(call: Any, *args: Any) -> Any:
@@ -129,7 +157,7 @@ def _check_book(book: Book, conv: Converter, days: list[date]) -> None:
     for i, after in enumerate(days):
         for upto in days[i:]:
             walked = _outcome(_sums_walk, book, conv, after, upto)
-            assert _outcome(valuation.sums, after, upto) == walked, (after, upto)
+            assert _outcome(_valuation_sums, valuation, after, upto) == walked, (after, upto)
             assert book.count_new(after, upto) == len(book.customers_between(after, upto, NEW))
             assert book.count_churned(after, upto) == len(
                 book.customers_between(after, upto, CHURN)

@@ -57,13 +57,14 @@ def show(value: Any, kind: str, currency: str) -> Shown:
     if value is None or kind == "count":
         assert value is None or isinstance(value, int)
         return value
-    assert isinstance(value, Fraction), value
     if kind == "ratio":
+        assert isinstance(value, Fraction), value
         assert (value * 10**6).denominator == 1, value  # rounded to 6 places
         return value
+    assert isinstance(value, int | Fraction), value  # money: whole micros of the minor unit
     step = 10 ** (6 - minor_exponent(currency))
-    assert value.denominator == 1 and value.numerator % step == 0, (value, currency)
-    return Decimal(value.numerator) / MICROS
+    assert Fraction(value).denominator == 1 and int(value) % step == 0, (value, currency)
+    return Decimal(int(value)) / MICROS
 
 
 def run(

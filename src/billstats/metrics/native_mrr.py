@@ -50,14 +50,15 @@ def _customers(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     return rows
 
 
-def per_customer(ctx: Context, amount: Fraction, customers: int) -> Fraction | None:
-    """``amount`` ÷ ``customers``, rounded half-even to the minor unit (None when no customer)."""
+def per_customer(ctx: Context, amount: int, customers: int) -> int | None:
+    """``amount`` (micros) ÷ ``customers``, rounded half-even to the minor unit (None when no
+    customer)."""
     if not customers:
         return None
-    return Fraction(round_minor(amount / customers, ctx.currency))
+    return round_minor(Fraction(amount, customers), ctx.currency)
 
 
-def arpa(ctx: Context, bucket: Bucket) -> Fraction | None:
+def arpa(ctx: Context, bucket: Bucket) -> int | None:
     """MRR ÷ paying customers at the bucket's end, as shown (rounded to the minor unit)."""
     f = figures(ctx, bucket)
     return per_customer(ctx, f.mrr, f.customers)

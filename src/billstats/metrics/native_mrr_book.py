@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -30,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from billstats.metrics import derived, shared_rates
 from billstats.metrics.calendar import local_date
-from billstats.metrics.fx import Converter
+from billstats.metrics.fx import RATE_SCALE, Converter
 from billstats.metrics.mrr import MrrHistory
 from billstats.metrics.mrr_movements import (
     CHURN,
@@ -41,10 +40,14 @@ from billstats.metrics.mrr_movements import (
     CustomerChange,
 )
 from billstats.metrics.mrr_shared import shared
-from billstats.metrics.native_mrr_valued import ChurnCounts, Valuation, count_between
-from billstats.metrics.pricing import round_minor
+from billstats.metrics.native_mrr_valued import (
+    ChurnCounts,
+    Valuation,
+    count_between,
+    scaled_total,
+)
+from billstats.metrics.pricing import round_minor_scaled
 from billstats.metrics.registry import RATIO_PLACES, Bucket, Context
-from billstats.money import minor_exponent
 
 _TICK = timedelta(microseconds=1)
 _HISTORY = ("native_mrr", "history")
@@ -108,7 +111,6 @@ class Book:
             else:
                 self._level_days.append(change.day)
                 self._levels.append(snapshot)
-        self._valued: dict[tuple[int, str], tuple[str, Fraction] | None] = {}
         self.new_days = [c.day for c in changes if c.kind == NEW]
         self.churns = ChurnCounts([(c.day, c.customer_id) for c in changes if c.kind == CHURN])
 
@@ -138,35 +140,6 @@ class Book:
         ``(after, upto]``."""
         found = (self.changes[i] for i in self.span(after, upto))
         return {c.customer_id for c in found if c.kind == kind}
-
-    def valued(self, index: int, converter: Converter) -> tuple[str, Fraction] | None:
-        """The movement change ``index`` is in the converter's currency: (kind, positive exact
-        amount), each currency valued at the change's day rate; None when it nets to 0."""
-        key = (index, converter.reporting)
-        if key in self._valued:
-            return self._valued[key]
-        change = self.changes[index]
-        day = change.day
-        kind = change.kind
-        result: tuple[str, Fraction] | None
-        if kind in (NEW, REACTIVATION):
-            result = (kind, sum_converted(change.after, day, converter))
-        elif kind == CHURN:
-            result = (kind, sum_converted(change.before, day, converter))
-        else:
-            delta = sum_converted(tuple(change.deltas().items()), day, converter)
-            if delta > 0:
-                result = (EXPANSION, delta)
-            elif delta < 0:
-                result = (CONTRACTION, -delta)
-            else:
-                result = None
-        self._valued[key] = result
-        return result
-
-
-def sum_converted(amounts: Sequence[tuple[str, int]], day: date, converter: Converter) -> Fraction:
-    return sum((converter.convert(v, cur, day) for cur, v in amounts), Fraction(0))
 
 
 def book(ctx: Context) -> Book:
@@ -229,42 +202,30 @@ class Figures:
 
     start_day: date  # the day whose close is the opening level
     end_day: date  # the day whose close is the level read (the last day not in the future)
-    start_mrr: Fraction
-    mrr: Fraction
-    new_business: Fraction
-    expansion: Fraction
-    contraction: Fraction
-    churn: Fraction
-    reactivation: Fraction
+    start_mrr: int
+    mrr: int
+    new_business: int
+    expansion: int
+    contraction: int
+    churn: int
+    reactivation: int
     start_customers: int
     customers: int
     new_customers: int
     churned_customers: int
 
     @property
-    def gained(self) -> Fraction:
+    def gained(self) -> int:
         return self.new_business + self.expansion + self.reactivation
 
     @property
-    def lost(self) -> Fraction:
+    def lost(self) -> int:
         return self.churn + self.contraction
 
     @property
-    def fx_impact(self) -> Fraction:
+    def fx_impact(self) -> int:
         """The part of the change in MRR that no movement explains: exchange-rate swings (and,
         when converting, the rounding of the figures shown).  0 in one currency."""
-        values = (
-            self.mrr,
-            self.start_mrr,
-            self.new_business,
-            self.expansion,
-            self.reactivation,
-            self.churn,
-            self.contraction,
-        )
-        if all(v.denominator == 1 for v in values):  # the same sum in whole micros
-            m, s, n, e, r, c, k = (v.numerator for v in values)
-            return Fraction(m - s - (n + e + r - (c + k)))
         return self.mrr - self.start_mrr - (self.gained - self.lost)
 
 
@@ -282,11 +243,13 @@ def _local_day(at: datetime, tz: ZoneInfo) -> date:
     return local_date(at, tz)
 
 
-def level_value(ctx: Context, levels: dict[str, int], day: date, conv: Converter) -> Fraction:
-    return Fraction(round_minor(sum_converted(sorted(levels.items()), day, conv), ctx.currency))
+def level_value(ctx: Context, levels: dict[str, int], day: date, conv: Converter) -> int:
+    """Per-currency MRR ``levels`` valued at ``day``'s rates, rounded to the minor unit."""
+    scaled = scaled_total(sorted(levels.items()), day, conv)
+    return round_minor_scaled(scaled, RATE_SCALE, ctx.currency)
 
 
-def level_at(ctx: Context, b: Book, day: date, conv: Converter) -> tuple[Fraction, int]:
+def level_at(ctx: Context, b: Book, day: date, conv: Converter) -> tuple[int, int]:
     """(MRR valued at ``day``'s rate, paying customers) at the close of ``day``; the value is
     kept with the shared valuation (one per day, whatever the bucket)."""
     memo = valuation(ctx).levels
@@ -295,24 +258,6 @@ def level_at(ctx: Context, b: Book, day: date, conv: Converter) -> tuple[Fractio
     if found is None:
         found = memo[day] = level_value(ctx, levels, day, conv)
     return found, paying
-
-
-def minor_step(currency: str) -> int:
-    """Micros per minor unit of ``currency`` (10**4 for cents)."""
-    return int(10 ** max(0, 6 - minor_exponent(currency)))
-
-
-def rounded(value: int | Fraction, step: int) -> Fraction:
-    """``round_minor`` for a currency whose minor unit is ``step`` micros (integers take a
-    shortcut: the same half-even rounding without a division of fractions)."""
-    if isinstance(value, Fraction):
-        if value.denominator != 1:
-            return Fraction(round(value / step) * step)
-        value = value.numerator
-    q, r = divmod(value, step)
-    if 2 * r > step or (2 * r == step and q % 2):
-        q += 1
-    return Fraction(q * step)
 
 
 def figures(ctx: Context, bucket: Bucket) -> Figures:
@@ -325,8 +270,8 @@ def figures(ctx: Context, bucket: Bucket) -> Figures:
     start_day, end_day = bucket_days(ctx, bucket)
     conv = converter(ctx, start_day, end_day)
     sums = valuation(ctx).sums(start_day, end_day)
-    step = minor_step(ctx.currency)
-    moved = {k: rounded(v, step) for k, v in sums.items()}
+    currency = ctx.currency
+    moved = {k: round_minor_scaled(v, RATE_SCALE, currency) for k, v in sums.items()}
     start_mrr, start_paying = level_at(ctx, b, start_day, conv)
     mrr, paying = level_at(ctx, b, end_day, conv)
     result = Figures(

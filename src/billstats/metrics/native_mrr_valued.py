@@ -4,7 +4,8 @@ A bucket's movements are the customer-level changes on its days, each valued at 
 (:meth:`native_mrr_book.Book.valued`).  Instead of walking a bucket's changes on every request,
 the changes are valued once per data revision, history epoch, scope, zone and currency, and
 summed per local day into running totals: a bucket's sum of a kind is then the difference of
-two running totals (exact fractions, so the very same number as the walk).
+two running totals (exact integers in ``1/RATE_SCALE`` micros, so the very same number as the
+walk).
 
 A change whose currency has no rate cannot be valued: its day keeps the error (the first one in
 change order) and a bucket containing that day raises it, exactly as the walk would; buckets
@@ -19,11 +20,17 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from billstats.metrics.fx import Converter, MissingRate
-from billstats.metrics.mrr_movements import CHURN, CONTRACTION, EXPANSION, NEW, REACTIVATION
+from billstats.metrics.fx import RATE_SCALE, Converter, MissingRate
+from billstats.metrics.mrr_movements import (
+    CHURN,
+    CONTRACTION,
+    EXPANSION,
+    NEW,
+    REACTIVATION,
+    CustomerChange,
+)
 
 if TYPE_CHECKING:
     from billstats.metrics.native_mrr_book import Book
@@ -33,56 +40,49 @@ _BLOCK = 64
 
 
 class Valuation:
-    """Running totals per kind over the days with changes, in one currency."""
+    """Running totals per kind over the days with changes, in one currency, as integers in
+    ``1/RATE_SCALE`` micros (a conversion is micros times a rate scaled by ``RATE_SCALE``, so
+    every valued change is a whole number of those: the sums are exact without fractions)."""
 
     def __init__(self, book: Book, converter: Converter) -> None:
         self.days: list[date] = []
-        # Running totals per kind: whole micros as int (the common case, cheap to subtract),
-        # the fractional rest (conversions) as Fraction.
         self.totals: dict[str, list[int]] = {k: [0] for k in KINDS}
-        self.parts: dict[str, list[Fraction]] = {k: [Fraction(0)] for k in KINDS}
-        self.fractional = False
         self.error_days: list[date] = []
         self.errors: list[MissingRate] = []
         # MRR at the close of a day, valued and rounded (filled by native_mrr_book.level_at).
-        self.levels: dict[date, Fraction] = {}
+        self.levels: dict[date, int] = {}
         running = dict.fromkeys(KINDS, 0)
-        rest = dict.fromkeys(KINDS, Fraction(0))
         changes = book.changes
         i, n = 0, len(changes)
         while i < n:
             day = changes[i].day
-            sums: dict[str, Fraction] = {}
+            sums: dict[str, int] = {}
             error: MissingRate | None = None
             while i < n and changes[i].day == day:
                 if error is None:
                     try:
-                        valued = book.valued(i, converter)
+                        valued = scaled_change(changes[i], converter)
                     except MissingRate as exc:
                         error = exc
                     else:
                         if valued is not None:
                             kind, amount = valued
-                            sums[kind] = sums.get(kind, Fraction(0)) + amount
+                            sums[kind] = sums.get(kind, 0) + amount
                 i += 1
             if error is not None:
                 self.error_days.append(day)
                 self.errors.append(error)
                 sums = {}
             for kind, amount in sums.items():
-                if amount.denominator == 1:
-                    running[kind] += amount.numerator
-                else:
-                    rest[kind] += amount
-                    self.fractional = True
+                running[kind] += amount
             self.days.append(day)
             for kind in KINDS:
                 self.totals[kind].append(running[kind])
-                self.parts[kind].append(rest[kind])
 
-    def sums(self, after: date, upto: date) -> dict[str, int | Fraction]:
-        """Per kind, the exact sum of the changes valued on days ``after < day <= upto`` (an
-        int when whole); raises the first missing rate of those days (in change order)."""
+    def sums(self, after: date, upto: date) -> dict[str, int]:
+        """Per kind, the exact sum (``1/RATE_SCALE`` micros) of the changes valued on days
+        ``after < day <= upto``; raises the first missing rate of those days (in change
+        order)."""
         if upto <= after:
             return dict.fromkeys(KINDS, 0)
         e = bisect_right(self.error_days, after)
@@ -90,17 +90,38 @@ class Valuation:
             raise self.errors[e]
         lo, hi = bisect_right(self.days, after), bisect_right(self.days, upto)
         totals = self.totals
-        out: dict[str, int | Fraction] = {k: totals[k][hi] - totals[k][lo] for k in KINDS}
-        if self.fractional:
-            for k in KINDS:
-                part = self.parts[k][hi] - self.parts[k][lo]
-                if part:
-                    out[k] = part + out[k]
-        return out
+        return {k: totals[k][hi] - totals[k][lo] for k in KINDS}
 
     @property
     def nbytes(self) -> int:
-        return len(self.days) * (len(KINDS) * 120 + 80) + 256
+        return len(self.days) * (len(KINDS) * 48 + 80) + 256
+
+
+def scaled_total(amounts: Sequence[tuple[str, int]], day: date, converter: Converter) -> int:
+    """``sum_converted`` times ``RATE_SCALE``: the same conversions (and the same first missing
+    rate) in integers."""
+    total = 0
+    for cur, micros in amounts:
+        if micros:
+            rate = RATE_SCALE if cur == converter.reporting else converter.scaled(cur, day)
+            total += micros * rate
+    return total
+
+
+def scaled_change(change: CustomerChange, converter: Converter) -> tuple[str, int] | None:
+    """``Book.valued`` of one change in ``1/RATE_SCALE`` micros: (kind, positive amount), None
+    when it nets to 0."""
+    kind = change.kind
+    if kind in (NEW, REACTIVATION):
+        return kind, scaled_total(change.after, change.day, converter)
+    if kind == CHURN:
+        return kind, scaled_total(change.before, change.day, converter)
+    delta = scaled_total(tuple(change.deltas().items()), change.day, converter)
+    if delta > 0:
+        return EXPANSION, delta
+    if delta < 0:
+        return CONTRACTION, -delta
+    return None
 
 
 class ChurnCounts:
@@ -153,4 +174,4 @@ def count_between(days: Sequence[date], after: date, upto: date) -> int:
     return bisect_right(days, upto) - bisect_right(days, after)
 
 
-__all__ = ["ChurnCounts", "Valuation", "count_between"]
+__all__ = ["ChurnCounts", "Valuation", "count_between", "scaled_change", "scaled_total"]

@@ -5,8 +5,9 @@ value is rendered), and one ``compute`` function that returns one row of values 
 native API (``/v1/metrics``), the dashboard and the CLI all read metrics through this registry;
 none of them computes anything on its own.
 
-Values are exact: money is a ``Fraction`` of micro-units of the query's currency (rounded once,
-half-even, to that currency's minor unit when rendered), counts are ``int``, ratios are
+Values are exact: money is micro-units of the query's currency, an ``int`` (whole micros, the
+usual case) or a ``Fraction`` (rounded once, half-even, to that currency's minor unit when
+rendered), counts are ``int``, ratios are
 ``Fraction`` (rendered with ``RATIO_PLACES`` decimals), quantities (usage, minutes) are a
 ``Fraction`` of micro-units (rendered exactly, at most ``QUANTITY_PLACES`` decimals), a breakdown is
 a mapping of names to values of its ``item`` kind, and ``None`` means "not defined" (a ratio whose
