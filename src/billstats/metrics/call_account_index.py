@@ -26,8 +26,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -36,10 +36,10 @@ from billstats.metrics import derived, shared_rates
 from billstats.metrics.fx import RATE_SCALE, Converter, MissingRate
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     """An account's calls over some days: how many, billed seconds, and the exact cost in
-    ``1/RATE_SCALE`` reporting micros (an integer: ``cost / RATE_SCALE`` micros)."""
+    ``1/RATE_SCALE`` reporting micros (an integer: ``cost / RATE_SCALE`` micros).  A named
+    tuple: one is made per account and range on every request."""
 
     account_id: str
     part: int  # which of the asked ranges

@@ -197,7 +197,6 @@ class _Cells:
 
     def add_totals(self, k: int, totals: Totals) -> None:
         self._count(k, totals.account_id, totals.calls, totals.billed_seconds)
-        self.costs[k][totals.account_id].count += totals.calls
         self.converted[k][totals.account_id] += totals.cost
 
     def _count(self, k: int, account: str, calls: int, seconds: int) -> None:
@@ -251,11 +250,9 @@ def _compute(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
 
     def cost(k: int, account: str) -> int:
         tally = costs[k].get(account)
-        if tally is None:
-            return 0
         done = converted[k].get(account, 0)
-        if not tally.sums:  # converted whole days alone: rounded in integers
-            return round_minor_scaled(done, RATE_SCALE, currency)
+        if tally is None or not tally.sums:  # converted whole days alone: in integers
+            return round_minor_scaled(done, RATE_SCALE, currency) if done else 0
         return money.amount(tally, done)
 
     order = sorted(cells.accounts)

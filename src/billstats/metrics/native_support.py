@@ -157,6 +157,11 @@ class Money:
             found = self._amounts[id(tally)] = (tally, rounded)  # the tally kept: ids not reused
         return found[1]
 
+    def rounded(self, scaled: int) -> int:
+        """``scaled`` (exact ``1/RATE_SCALE`` micros of the query's currency) rounded once: the
+        amount of an empty tally plus ``scaled``."""
+        return round_minor_scaled(scaled, RATE_SCALE, self.currency)
+
     def count(self, tally: Tally) -> int:
         if self.only is None:
             return tally.count

@@ -29,7 +29,7 @@ from billstats.metrics import partner_queries
 from billstats.metrics.calendar import Span, local_date
 from billstats.metrics.call_series import ANSWERED, COST, PARTS, SECONDS, call_series, figure
 from billstats.metrics.flow_series import Whole
-from billstats.metrics.native_support import Buckets, Money, Part, covering, record_scope
+from billstats.metrics.native_support import Buckets, Money, covering, record_scope
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.rollup_days import split
 from billstats.metrics.tally import Tally
@@ -118,16 +118,19 @@ def _usage(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
 
 
 class _CallCells:
-    """Per part of the metric and bucket: calls, answered calls, billed seconds and the cost (a
-    part: whole days already summed by the series, other groups as a tally)."""
+    """Per part of the metric and bucket: calls, answered calls, billed seconds and the cost
+    (whole days already summed by the series in ``1/RATE_SCALE`` reporting micros, other groups
+    in a tally, made only for the cells that have some)."""
 
     def __init__(self, buckets: Sequence[Bucket]) -> None:
         size = len(buckets)
+        self.size = size
         self.where = Buckets(buckets)
         self.counts = {p: [0] * size for p in PARTS}
         self.answered = {p: [0] * size for p in PARTS}
         self.seconds = {p: [0] * size for p in PARTS}
-        self.costs = {p: [Part(Tally()) for _ in buckets] for p in PARTS}
+        self.scaled = {p: [0] * size for p in PARTS}
+        self.tallies: dict[str, list[Tally | None]] = {p: [None] * size for p in PARTS}
 
     def add_whole(self, k: int, whole: Whole) -> None:
         counts = whole.counts
@@ -136,9 +139,7 @@ class _CallCells:
             self.counts[p][k] += counts[cost]
             self.answered[p][k] += counts[figure(p, ANSWERED)]
             self.seconds[p][k] += counts[figure(p, SECONDS)]
-            part = self.costs[p][k]
-            part.scaled += whole.scaled[cost]
-            part.count += counts[cost]
+            self.scaled[p][k] += whole.scaled[cost]
 
     def add_group(self, g: partner_queries.CallGroup) -> None:
         k = self.where.index(g.day)
@@ -148,9 +149,18 @@ class _CallCells:
             self.counts[p][k] += g.calls
             self.answered[p][k] += g.calls if g.answered else 0
             self.seconds[p][k] += g.billed_seconds
-            tally = self.costs[p][k].tally
+            tally = self.tallies[p][k]
+            if tally is None:
+                tally = self.tallies[p][k] = Tally()
             tally.sums[(g.currency, g.day)] += g.cost
             tally.counts[(g.currency, g.day)] += g.calls
+
+    def cost(self, money: Money, p: str, k: int) -> int:
+        """The cost of part ``p`` in bucket ``k``, rounded once."""
+        tally = self.tallies[p][k]
+        if tally is None:
+            return money.rounded(self.scaled[p][k])
+        return money.amount(tally, self.scaled[p][k])
 
 
 def _call_cells(ctx: Context, buckets: Sequence[Bucket]) -> _CallCells:
@@ -194,13 +204,13 @@ def _calls(ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
 def _call_rows(ctx: Context, cells: _CallCells) -> list[Row]:
     money = Money(ctx)
     rows: list[Row] = []
-    for k in range(len(cells.where.buckets)):
+    for k in range(cells.size):
         row: Row = {}
         for p in PARTS:
             row[f"{p}calls"] = cells.counts[p][k]
             row[f"{p}answered_calls"] = cells.answered[p][k]
             row[f"{p}minutes"] = Fraction(cells.seconds[p][k] * MICROS, 60)
-            row[f"{p}cost"] = money.amount_of(cells.costs[p][k])
+            row[f"{p}cost"] = cells.cost(money, p, k)
         rows.append(row)
     return rows
 

@@ -119,9 +119,18 @@ def change(current: str | int | None, previous: str | int | None) -> str | None:
 def summary(field: Field, current: Value, previous: Value, currency: str) -> dict[str, Any]:
     """``{"current", "previous", "percentage_change"}`` of the headline field (for a breakdown:
     each of the three is an object by name, over the names of either range)."""
+    return shown_summary(
+        field, value(field, current, currency), value(field, previous, currency), currency
+    )
+
+
+def shown_summary(
+    field: Field, current: Rendered, previous: Rendered, currency: str
+) -> dict[str, Any]:
+    """:func:`summary` of values already rendered (``value``)."""
     if field.kind == "breakdown":
-        cur = _mapping(value(field, current, currency))
-        pre = _mapping(value(field, previous, currency))
+        cur = _mapping(current)
+        pre = _mapping(previous)
         names = sorted(set(cur) | set(pre))
         zero = scalar(field.item or "count", 0, currency)
         cur = {n: cur.get(n, zero) for n in names}
@@ -131,10 +140,7 @@ def summary(field: Field, current: Value, previous: Value, currency: str) -> dic
             "previous": pre,
             "percentage_change": {n: change(cur[n], pre[n]) for n in names},
         }
-    now, before = (
-        _scalar(value(field, current, currency)),
-        _scalar(value(field, previous, currency)),
-    )
+    now, before = _scalar(current), _scalar(previous)
     return {"current": now, "previous": before, "percentage_change": change(now, before)}
 
 

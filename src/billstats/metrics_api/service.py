@@ -20,6 +20,7 @@ from billstats.metrics.registry import (
     REGISTRY,
     Bucket,
     Context,
+    Field,
     Metric,
     Row,
     make_buckets,
@@ -72,6 +73,11 @@ def _rows(metric: Metric, ctx: Context, buckets: Sequence[Bucket]) -> list[Row]:
     return rows
 
 
+def _shown(field: Field, rows: list[Row], currency: str) -> render.Rendered:
+    """The field of a one-bucket computation, rendered."""
+    return render.value(field, rows[0][field.name], currency)
+
+
 def query(
     conn: Connection,
     tenant_id: int,
@@ -107,11 +113,13 @@ def query(
                 entry[f.name] = render.value(f, row[f.name], currency)
         headline = metric.headline
         # one bucket over the whole range (say a year's interval over 90 days) is the summary's
-        # current range itself: its row is not computed twice
-        same = len(buckets) == 1 and buckets[0] == whole
-        current = (rows if same else _rows(metric, ctx, [whole]))[0][headline.name]
-        previous = _rows(metric, ctx, [before])[0][headline.name]
-        summaries[metric.name] = render.summary(headline, current, previous, currency)
+        # current range itself: its row is not computed (nor rendered) twice
+        if len(buckets) == 1 and buckets[0] == whole:
+            current = entries[0][headline.name]
+        else:
+            current = _shown(headline, _rows(metric, ctx, [whole]), currency)
+        previous = _shown(headline, _rows(metric, ctx, [before]), currency)
+        summaries[metric.name] = render.shown_summary(headline, current, previous, currency)
 
     body: dict[str, Any] = {}
     if len(metrics) == 1:
