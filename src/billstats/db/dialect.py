@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -283,17 +282,6 @@ class _Encoder:
         self.json_plain_insert_sql = (
             f"INSERT INTO {name} ({self.names}) SELECT {self.names} FROM ({source}) ORDER BY _n"
         )
-        # SQLite, new rows: the same values as parameters of multi-row VALUES statements (see
-        # _sqlite_values_insert), the same conversions applied to the VALUES' columns.
-        converted = (
-            _ts_sql(f"column{i + 1}")
-            if isinstance(table.c[n].type, UTCDateTime)
-            else f"column{i + 1}"
-            for i, n in enumerate(cols)
-        )
-        self.values_head = f"INSERT INTO {name} ({self.names}) SELECT {', '.join(converted)}"
-        self.values_row = "(" + ", ".join("?" * len(cols)) + ")"
-        self._values_sql: dict[bool, str] = {}
         # How many keys exist, and which of those rows differ: one result row (a statement
         # that returned a row per difference would take the GIL back for each).
         join = " AND ".join(f's."{n}" = t."{n}"' for n in self.pk)
@@ -307,21 +295,6 @@ class _Encoder:
         self.pg_check_sql = ""
         self._pg_types: str | None = None
         self.pg_statements: dict[tuple[str, tuple[str, ...]], str] = {}
-
-    def values_sql(self, *, ignore: bool) -> str:
-        """SQLite: INSERT of :meth:`values_rows` rows given as parameters (each row's values in
-        column order); ``ignore``: rows whose key exists are left alone (``ON CONFLICT DO
-        NOTHING``).  One size per table: the sqlite3 module keeps each statement it compiled
-        (about 1 KiB per row), and compiling one takes tens of milliseconds."""
-        found = self._values_sql.get(ignore)
-        if found is None:
-            rows = ", ".join([self.values_row] * self.values_rows())
-            tail = " WHERE true ON CONFLICT DO NOTHING" if ignore else ""
-            found = self._values_sql[ignore] = f"{self.values_head} FROM (VALUES {rows}){tail}"
-        return found
-
-    def values_rows(self) -> int:
-        return max(1, min(_VALUES_ROWS, _VALUES_MAX_PARAMS // len(self.cols)))
 
     def pg_types(self, conn: Connection) -> str:
         """The column list of ``json_to_recordset(...) AS s(<this>)`` for these columns."""
@@ -350,12 +323,6 @@ class _Encoder:
 
 
 _JSON_SAFE = (String, Integer, Boolean, UTCDateTime, Date)
-# Rows per VALUES statement: few statements per chunk (after each, the background writer waits
-# for the GIL, up to the 5 ms switch interval), few KiB kept per compiled statement; 2,500
-# divides the bulk chunks (20,000 and 5,000 rows).  32,766 parameters: SQLite's default limit
-# since 3.32 (Debian's build allows 250,000).
-_VALUES_ROWS = 2500
-_VALUES_MAX_PARAMS = 32766
 _ENCODERS: dict[tuple[Table, tuple[str, ...]], _Encoder] = {}
 
 
@@ -380,12 +347,8 @@ def _sqlite_json_job(
 ) -> Callable[[], Outcome] | None:
     if not enc.json_ok:
         return None
-    # A chunk expected to be new, of a VALUES statement's rows at least, goes mostly as their
-    # parameters (the values flat, row after row); any other as one JSON document.
-    flat = not enc.expect_existing and len(rows) >= enc.values_rows()
-    values = list(chain.from_iterable(map(enc.get, rows))) if flat else list(map(enc.get, rows))
     try:
-        doc = orjson.dumps(values, option=orjson.OPT_UTC_Z)
+        doc = orjson.dumps(list(map(enc.get, rows)), option=orjson.OPT_UTC_Z)
     except TypeError:
         return None
     if b"\\u0000" in doc:  # SQLite's JSON functions end text at NUL
@@ -394,9 +357,6 @@ def _sqlite_json_job(
     assert raw is not None
     error = conn.dialect.dbapi.OperationalError if conn.dialect.dbapi else Exception
 
-    def document() -> bytes:
-        return orjson.dumps(list(map(enc.get, rows)), option=orjson.OPT_UTC_Z) if flat else doc
-
     def job() -> Outcome:
         cur = raw.cursor()
         try:
@@ -404,9 +364,8 @@ def _sqlite_json_job(
                 existing, differing = _sqlite_check(cur, enc, doc)
                 inserted = 0 if existing == len(rows) else _sqlite_insert(cur, enc, doc)
             else:
-                found = _sqlite_values_insert(cur, enc, doc, error) if flat else None
-                inserted = _sqlite_insert(cur, enc, document()) if found is None else found
-                differing = [] if inserted == len(rows) else _sqlite_check(cur, enc, document())[1]
+                inserted = _sqlite_insert(cur, enc, doc)
+                differing = [] if inserted == len(rows) else _sqlite_check(cur, enc, doc)[1]
             enc.expect_existing = inserted == 0
             return inserted, differing
         except error as exc:
@@ -418,46 +377,6 @@ def _sqlite_json_job(
             cur.close()
 
     return job
-
-
-def _sqlite_values_insert(
-    cur: Any, enc: _Encoder, flat_doc: bytes, error: type[Exception], *, ignore: bool = True
-) -> int | None:
-    """SQLite: INSERT the rows whose values ``flat_doc`` lists (a JSON array, row after row);
-    returns the rows inserted.
-
-    The same values, conversions and order as the JSON document's statement (``json_each``),
-    whose ``json_extract`` per value took about 1 µs in SQLite, most of the background writer's
-    time: whole parts of :meth:`_Encoder.values_rows` rows go as parameters of VALUES statements,
-    the values being the document read back by orjson (what ``json_extract`` returns: text,
-    integers, 1/0 for booleans, NULL), timestamps converted by the same SQL; the rest of the rows
-    go as the document.  All in a savepoint: None (nothing written) when a value is beyond the
-    statements (a timestamp not in UTC, an integer past 63 bits), and the caller's document
-    statement decides as before.
-    """
-    params = orjson.loads(flat_doc)
-    width = len(enc.cols)
-    step = enc.values_rows() * width
-    whole = len(params) - len(params) % step
-    cur.execute("SAVEPOINT billstats_values")
-    try:
-        inserted = 0
-        for start in range(0, whole, step):
-            cur.execute(enc.values_sql(ignore=ignore), params[start : start + step])
-            inserted += int(cur.rowcount)
-        if whole < len(params):
-            rest = [params[i : i + width] for i in range(whole, len(params), width)]
-            doc = orjson.dumps(rest).decode()
-            cur.execute(enc.json_insert_sql if ignore else enc.json_plain_insert_sql, (doc,))
-            inserted += int(cur.rowcount)
-    except BaseException as exc:
-        cur.execute("ROLLBACK TO billstats_values")
-        cur.execute("RELEASE billstats_values")
-        if isinstance(exc, OverflowError) or (isinstance(exc, error) and "JSON" in str(exc)):
-            return None
-        raise
-    cur.execute("RELEASE billstats_values")
-    return inserted
 
 
 def _sqlite_insert(cur: Any, enc: _Encoder, doc: bytes) -> int:
@@ -591,38 +510,21 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
 
 
 def _sqlite_insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> bool:
-    """SQLite: INSERT ``rows`` as the append-only kinds' new rows go (:func:`_sqlite_values_insert`
-    from a VALUES statement's rows on, else one JSON document read by ``json_each``), without
-    ``ON CONFLICT``; SQLAlchemy's executemany spent most of an invoice import's write converting
-    each row's parameters in Python.  False when the rows take the plain path instead: a column
-    the document cannot carry, a value orjson cannot write exactly, NUL in text, or the
-    statements failing (undone by SQLite or the savepoint; the plain path then raises its own
-    error, or stores what the document could not)."""
+    """SQLite: INSERT ``rows`` as one JSON document read by ``json_each`` (the statement the
+    append-only kinds use, without ``ON CONFLICT``); SQLAlchemy's executemany spent most of an
+    invoice import's write converting each row's parameters in Python.  False when the rows
+    take the plain path instead: a column the document cannot carry, a value orjson cannot
+    write exactly, NUL in text, or the statement failing (SQLite undoes a failed statement as a
+    whole; the plain path then raises its own error, or stores what the document could not)."""
     enc = _encoder(table, tuple(rows[0]))
     if not enc.json_ok or len(enc.cols) != len(rows[0]):
         return False
-    flat = len(rows) >= enc.values_rows()
-    values = list(chain.from_iterable(map(enc.get, rows))) if flat else list(map(enc.get, rows))
     try:
-        doc = orjson.dumps(values, option=orjson.OPT_UTC_Z)
+        doc = orjson.dumps(list(map(enc.get, rows)), option=orjson.OPT_UTC_Z)
     except (TypeError, KeyError):  # (KeyError: a later row without one of the columns)
         return False
     if b"\\u0000" in doc:
         return False
-    if flat:
-        dbapi: Any = conn.dialect.dbapi
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cur = raw.cursor()
-        try:
-            return (
-                _sqlite_values_insert(cur, enc, doc, dbapi.OperationalError, ignore=False)
-                is not None
-            )
-        except dbapi.Error:
-            return False
-        finally:
-            cur.close()
     try:
         conn.exec_driver_sql(enc.json_plain_insert_sql, (doc.decode(),))
     except DBAPIError:
