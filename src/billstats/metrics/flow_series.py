@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 
 from billstats.metrics import derived, shared_rates
 from billstats.metrics.fx import RATE_SCALE, Converter, MissingRate
+from billstats.metrics.registry import Bucket
 from billstats.metrics.rollup_flows import FlowDays, flow_days
 
 # The figures, in this order everywhere (Flows' tallies of the same names).
@@ -111,6 +112,24 @@ class DaySeries:
             tuple(a[hi] - a[lo] for a in self._amounts),
             tuple(c[hi] - c[lo] for c in self._counts),
         )
+
+    def per_bucket(
+        self, buckets: Sequence[Bucket], first: date | None, last: date | None
+    ) -> list[Whole] | None:
+        """:meth:`whole` of each bucket's days within ``first``..``last`` (the whole days of the
+        span; None: there are none), ``nothing`` for a bucket with none of them; None when a day
+        lacks a rate."""
+        out: list[Whole] = []
+        for b in buckets:
+            whole: Whole | None = self.nothing
+            if first is not None and last is not None:
+                lo, hi = max(b.first, first), min(b.last, last)
+                if lo <= hi:
+                    whole = self.whole(lo, hi)
+            if whole is None:
+                return None
+            out.append(whole)
+        return out
 
     @property
     def nbytes(self) -> int:

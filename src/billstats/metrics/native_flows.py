@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from billstats.metrics import rollup_flows
 from billstats.metrics import sales as sales_records
 from billstats.metrics.calendar import Span
-from billstats.metrics.flow_series import NOTHING, Whole, flow_series
+from billstats.metrics.flow_series import flow_series
 from billstats.metrics.native_support import Buckets, Money, Part, covering, record_scope, split
 from billstats.metrics.registry import Bucket, Context, Field, Metric, Row, register
 from billstats.metrics.rollup_days import split as span_days
@@ -91,16 +91,9 @@ def _from_series(ctx: Context, buckets: Sequence[Bucket]) -> list[BucketFlows] |
     cover = covering(buckets, ctx.now)
     days = span_days(cover, ctx.timezone)
     series = flow_series(ctx.conn, ctx.tenant_id, f.livemode, ctx.currency, f.currency is None)
-    wholes: list[Whole] = []
-    for b in buckets:
-        whole: Whole | None = NOTHING
-        if days.first is not None and days.last is not None:
-            first, last = max(b.first, days.first), min(b.last, days.last)
-            if first <= last:
-                whole = series.whole(first, last)
-        if whole is None:
-            return None
-        wholes.append(whole)
+    wholes = series.per_bucket(buckets, days.first, days.last)
+    if wholes is None:
+        return None
     edges = rollup_flows.pieces(ctx.conn, ctx.tenant_id, days, ctx.timezone, f.livemode)
     where = Buckets(buckets)
     parts = [split(tally, where) for tally in _tallies(edges)]

@@ -176,17 +176,13 @@ def _call_cells(ctx: Context, buckets: Sequence[Bucket]) -> _CallCells:
     groups: list[partner_queries.CallGroup] = []
     if parts.first is not None and parts.last is not None:
         series = call_series(ctx.conn, ctx.tenant_id, f.partner_id, ctx.currency, f.currency)
-        wholes: list[Whole | None] = []
-        for b in buckets:
-            first, last = max(b.first, parts.first), min(b.last, parts.last)
-            wholes.append(series.whole(first, last) if first <= last else series.nothing)
-        if None in wholes:
+        wholes = series.per_bucket(buckets, parts.first, parts.last)
+        if wholes is None:
             groups = partner_queries.call_day_groups(
                 ctx.conn, ctx.tenant_id, f.partner_id, parts.first, parts.last
             )
         else:
             for k, whole in enumerate(wholes):
-                assert whole is not None
                 cells.add_whole(k, whole)
     groups += partner_queries.piece_groups(
         ctx.conn, ctx.tenant_id, f.partner_id, parts.pieces, ctx.timezone

@@ -202,19 +202,14 @@ def invoice_parts(ctx: Context, buckets: Sequence[Bucket]) -> dict[str, list[Par
     missing-rate error names the group the conversion meets first, as before)."""
     span = covering(buckets, ctx.now)
     parts = split(span, ctx.timezone)
-    wholes: list[Whole | None] = []
+    wholes: list[Whole] | None = None
     if parts.first is not None and parts.last is not None:
-        found = series(ctx)
-        for b in buckets:
-            first, last = max(b.first, parts.first), min(b.last, parts.last)
-            wholes.append(found.whole(first, last) if first <= last else found.nothing)
-    summed = bool(wholes) and None not in wholes
-    tallies = invoice_tallies(ctx, buckets, whole_days=not summed)
+        wholes = series(ctx).per_bucket(buckets, parts.first, parts.last)
+    tallies = invoice_tallies(ctx, buckets, whole_days=wholes is None)
     out = {name: [Part(x) for x in found_tallies] for name, found_tallies in tallies.items()}
-    if summed:
+    if wholes is not None:
         for k, name in enumerate(FLOWS):
             for part, whole in zip(out[name], wholes, strict=True):
-                assert whole is not None
                 part.scaled, part.count = whole.scaled[k], whole.counts[k]
     return out
 
